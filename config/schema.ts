@@ -1,0 +1,152 @@
+import { z } from 'zod';
+import { parseDuration } from '../src/domain/duration.ts';
+
+/**
+ * The one description of the service's settings. Nothing else reads process.env:
+ * loadConfig() parses it once and reports every bad variable in one error.
+ */
+
+const csvEmails = z
+  .string()
+  .transform((s) =>
+    s
+      .split(',')
+      .map((a) => a.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(z.email({ error: 'every entry must be an e-mail address' })));
+
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((s, ctx) => {
+      const ms = parseDuration(s);
+      if (ms === null) {
+        ctx.addIssue({ code: 'custom', message: `"${s}" is not a duration like 90s, 15m, 3d` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
+const port = z.coerce.number().int().min(1).max(65535);
+const optionalString = z
+  .string()
+  .optional()
+  .transform((s) => (s === undefined || s.trim() === '' ? undefined : s));
+
+export const ConfigSchema = z
+  .object({
+    NODE_ENV: z.string().default('production'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+    REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).default('redis://127.0.0.1:6379'),
+    /** Prefix of every Redis key and BullMQ queue, so several desks (or tests) share one Redis. */
+    REDIS_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only')
+      .default('coalition'),
+
+    IMAP_HOST: optionalString,
+    IMAP_PORT: port.default(993),
+    IMAP_SECURE: z.stringbool().default(true),
+    IMAP_USER: optionalString,
+    IMAP_PASSWORD: optionalString,
+    IMAP_MAILBOX: z.string().min(1).default('INBOX'),
+    /** Accept self-signed server certificates (development servers only). */
+    IMAP_TLS_INSECURE: z.stringbool().default(false),
+    /** Poll interval that backs up IDLE (servers without IDLE, IDLE connections that die silently). */
+    IMAP_POLL_INTERVAL: duration('60s'),
+
+    FOLDER_PROCESSED: z.string().min(1).default('Coalition/Processed'),
+    FOLDER_IGNORED: z.string().min(1).default('Coalition/Ignored'),
+    FOLDER_QUARANTINE: z.string().min(1).default('Coalition/Quarantine'),
+    /** Mail that arrived before this moment is left alone (see `coalition backfill`). Default: the first start. */
+    PROCESS_SINCE: z.iso
+      .datetime({ offset: true, local: true })
+      .or(z.iso.date())
+      .optional()
+      .transform((s) => (s ? new Date(s) : undefined)),
+    MAX_MESSAGE_BYTES: z.coerce.number().int().positive().default(25 * 1024 * 1024),
+
+    SMTP_HOST: optionalString,
+    SMTP_PORT: port.default(587),
+    SMTP_SECURE: z.stringbool().default(false),
+    SMTP_USER: optionalString,
+    SMTP_PASSWORD: optionalString,
+    SMTP_TLS_INSECURE: z.stringbool().default(false),
+    /** Outgoing mails per second at most (BullMQ limiter). */
+    SMTP_RATE_PER_SECOND: z.coerce.number().positive().default(5),
+    DKIM_DOMAIN: optionalString,
+    DKIM_SELECTOR: optionalString,
+    /** PEM private key, or a path to a file holding it. */
+    DKIM_PRIVATE_KEY: optionalString,
+
+    COALITION_ADDRESS: z.email({ error: 'must be the coalition mailbox address, e.g. info@example.org' }),
+    COALITION_NAME: z.string().default('Koalicioni i OShC-ve për OGP – Shqipëri'),
+    COORDINATORS: csvEmails.pipe(z.array(z.string()).min(1, 'name at least one coordinator')),
+    COALITION_LIST: csvEmails.default([]),
+    /** Also send each new statement version to every signatory contact with an address. */
+    STATEMENT_TO_SIGNATORIES: z.stringbool().default(false),
+
+    COORDINATOR_AUTH: z.enum(['dkim', 'token']).default('dkim'),
+    /** authserv-id of our own receiving server; when set, its Authentication-Results header is trusted. */
+    AUTHSERV_ID: optionalString,
+    /** Secret for the HMAC tokens in approval requests (at least 32 characters). */
+    TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`)').optional(),
+
+    DEFAULT_LANGUAGE: z.enum(['sq', 'en']).default('sq'),
+    /** Send Albanian and English together in one mail. */
+    BILINGUAL: z.stringbool().default(false),
+    UNDO_WINDOW: duration('15m'),
+    APPROVALS_REQUIRED: z.coerce.number().int().min(1).max(5).default(1),
+    REMINDER_AFTER: duration('3d'),
+    REQUEST_TTL: duration('30d'),
+    /** What to do with mail that is neither a request nor automatic: forward it to the coordinators, or only file it. */
+    OTHER_MAIL: z.enum(['forward', 'folder']).default('folder'),
+  });
+
+/**
+ * Rules that tie settings together. They read the raw strings so that they are
+ * reported even when another variable fails to parse: one error names them all.
+ */
+export function crossFieldProblems(raw: Record<string, string>): { variable: string; message: string }[] {
+  const problems: { variable: string; message: string }[] = [];
+  const set = (k: string) => raw[k] !== undefined && raw[k].trim() !== '';
+  const imap = ['IMAP_HOST', 'IMAP_USER', 'IMAP_PASSWORD'];
+  if (imap.some(set)) {
+    for (const k of imap) if (!set(k)) problems.push({ variable: k, message: 'is required when a mailbox is configured' });
+    if (!set('SMTP_HOST')) problems.push({ variable: 'SMTP_HOST', message: 'is required when a mailbox is configured' });
+  }
+  if (set('SMTP_USER') !== set('SMTP_PASSWORD')) {
+    problems.push({
+      variable: set('SMTP_USER') ? 'SMTP_PASSWORD' : 'SMTP_USER',
+      message: 'SMTP_USER and SMTP_PASSWORD go together',
+    });
+  }
+  const dkim = ['DKIM_DOMAIN', 'DKIM_SELECTOR', 'DKIM_PRIVATE_KEY'];
+  if (dkim.some(set) && !dkim.every(set)) {
+    for (const k of dkim.filter((k) => !set(k))) {
+      problems.push({ variable: k, message: 'DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY go together' });
+    }
+  }
+  const required = Number(raw.APPROVALS_REQUIRED ?? '1');
+  const coordinators = (raw.COORDINATORS ?? '').split(',').filter((a) => a.trim()).length;
+  if (Number.isInteger(required) && coordinators > 0 && required > coordinators) {
+    problems.push({
+      variable: 'APPROVALS_REQUIRED',
+      message: `is ${required} but only ${coordinators} coordinator(s) are listed`,
+    });
+  }
+  return problems;
+}
+
+export type Config = z.output<typeof ConfigSchema>;
+
+/** Settings whose values never appear in logs or errors. */
+export const SECRET_KEYS = ['IMAP_PASSWORD', 'SMTP_PASSWORD', 'TOKEN_SECRET', 'DKIM_PRIVATE_KEY', 'REDIS_URL'] as const;
+
+/** True when a real mailbox is configured; otherwise `coalition start` runs the local sandbox. */
+export function hasMailbox(c: Config): boolean {
+  return c.IMAP_HOST !== undefined;
+}

@@ -1,0 +1,4 @@
+import type { Command } from 'commander';
+
+// Placeholder: the commands of this group land with their issue.
+export function registerMailbox(_program: Command): void {}

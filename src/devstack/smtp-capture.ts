@@ -1,0 +1,127 @@
+import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import nodemailer from 'nodemailer';
+import { SMTPServer } from 'smtp-server';
+import type { Dovecot } from './dovecot.ts';
+
+/**
+ * A real SMTP server (smtp-server) that takes what the service sends and
+ * delivers it over LMTP into the recipients' Dovecot mailboxes before it says
+ * 250, so when sendMail() resolves, the mail is in the INBOX a test reads.
+ */
+
+export interface CapturedMail {
+  from: string;
+  to: string[];
+  raw: Buffer;
+  authUser?: string;
+}
+
+export interface SmtpCaptureOptions {
+  dovecot: Dovecot;
+  /** Require this login (SMTP AUTH over plain text, for loopback only). */
+  auth?: { user: string; pass: string };
+  /** Create a mailbox for an unknown recipient instead of refusing it (the sandbox does). */
+  autoCreateUsers?: boolean;
+  port?: number;
+}
+
+export class SmtpCapture {
+  readonly messages: CapturedMail[] = [];
+  private server: SMTPServer | null = null;
+  private readonly lmtp;
+  port = 0;
+  /** When set, every message is refused with this SMTP code (e.g. 451 or 550). */
+  refuseWith: number | null = null;
+
+  constructor(private readonly o: SmtpCaptureOptions) {
+    this.lmtp = nodemailer.createTransport({
+      host: '127.0.0.1',
+      port: o.dovecot.lmtpPort,
+      lmtp: true,
+      secure: false,
+      ignoreTLS: true,
+    });
+  }
+
+  static async start(o: SmtpCaptureOptions): Promise<SmtpCapture> {
+    const c = new SmtpCapture(o);
+    await c.listen(o.port ?? 0);
+    return c;
+  }
+
+  async listen(port = this.port): Promise<void> {
+    if (this.server) return;
+    const { auth, dovecot, autoCreateUsers } = this.o;
+    const server = new SMTPServer({
+      secure: false,
+      // smtp-server's built-in STARTTLS certificate has expired; loopback needs no TLS.
+      disabledCommands: auth ? ['STARTTLS'] : ['STARTTLS', 'AUTH'],
+      allowInsecureAuth: true,
+      authOptional: !auth,
+      logger: false,
+      size: 50 * 1024 * 1024,
+      onAuth(a, _s, cb) {
+        if (auth && a.username === auth.user && a.password === auth.pass) cb(null, { user: a.username });
+        else cb(new Error('Invalid username or password'));
+      },
+      onRcptTo: (address, _session, cb) => {
+        const rcpt = address.address.toLowerCase();
+        if (!dovecot.hasUser(rcpt)) {
+          if (!autoCreateUsers) {
+            cb(Object.assign(new Error(`5.1.1 <${rcpt}> User doesn't exist`), { responseCode: 550 }));
+            return;
+          }
+          dovecot.addUser(rcpt, randomBytes(9).toString('base64url'));
+        }
+        cb();
+      },
+      onData: (stream, session, cb) => {
+        const chunks: Buffer[] = [];
+        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('end', () => {
+          const raw = Buffer.concat(chunks);
+          const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+          const to = session.envelope.rcptTo.map((r) => r.address.toLowerCase());
+          if (this.refuseWith !== null) {
+            cb(Object.assign(new Error('refused by test'), { responseCode: this.refuseWith }));
+            return;
+          }
+          this.lmtp
+            .sendMail({ envelope: { from, to }, raw })
+            .then((info) => {
+              if (info.rejected.length) throw new Error(`LMTP rejected ${info.rejected.join(', ')}`);
+              this.messages.push({ from, to, raw, authUser: session.user as string | undefined });
+              cb(null, 'queued');
+            })
+            .catch((err: Error) => cb(Object.assign(err, { responseCode: 451 })));
+        });
+      },
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve());
+    });
+    server.on('error', () => undefined);
+    this.server = server;
+    this.port = (server.server.address() as AddressInfo).port;
+  }
+
+  /** Closes the listener (an outage); listen() brings it back on the same port. */
+  async close(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = null;
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+
+  deliveriesTo(address: string): CapturedMail[] {
+    const a = address.toLowerCase();
+    return this.messages.filter((m) => m.to.includes(a));
+  }
+
+  async stop(): Promise<void> {
+    await this.close();
+    this.lmtp.close();
+  }
+}
