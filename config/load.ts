@@ -23,8 +23,13 @@ export function readEnvFile(path: string): Record<string, string> {
  * Parses the settings once. Every bad variable is named in one ConfigError;
  * the values themselves are never echoed, so a mistyped secret cannot leak.
  */
-export function loadConfig(env: Record<string, string | undefined> = process.env, envFile = '.env'): Config {
-  const merged = { ...readEnvFile(envFile), ...env };
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  envFile: string | null = env === process.env ? '.env' : null,
+): Config {
+  // Only the real process environment is completed from .env: an explicit env
+  // (tests, the sandbox) is taken as the whole truth.
+  const merged = { ...(envFile ? readEnvFile(envFile) : {}), ...env };
   // Empty strings mean "not set", as in most .env files.
   const cleaned = Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== undefined && v !== ''));
   const result = ConfigSchema.safeParse(cleaned);
