@@ -154,11 +154,18 @@ function splitArgument(line: string): { marker: 'shared' | 'internal' | 'plain';
   // Drop leading markdown/punctuation and the keyword itself.
   const m = /^[\s*_~"'“„«]*[\p{L}]+[*_~"'”»]*\s*(.*)$/su.exec(line);
   const after = (m?.[1] ?? '').trim();
-  const internal = /^\(\s*(internal|intern|private|e brendshme|brendshme|i brendshem|brendshem|konfidenciale?)\s*\)/.test(fold(after));
+  const internal =
+    /^\(\s*(internal|intern|private|e brendshme|brendshme|i brendshem|brendshem|konfidenciale?)\s*\)/.test(fold(after));
   if (internal) {
     // Re-cut on the original text so the reason keeps its diacritics.
     const close = after.indexOf(')');
-    return { marker: 'internal', rest: after.slice(close + 1).replace(/^\s*[:\-–—]?\s*/, '').trim() };
+    return {
+      marker: 'internal',
+      rest: after
+        .slice(close + 1)
+        .replace(/^\s*[:\-–—]?\s*/, '')
+        .trim(),
+    };
   }
   if (after.startsWith(':')) return { marker: 'shared', rest: after.slice(1).trim() };
   return { marker: 'plain', rest: after.replace(/^[\s.,;!\-–—]+/, '').trim() };

@@ -9,7 +9,23 @@ const QUOTE = [
 ].join('\n');
 
 describe('approval words', () => {
-  for (const word of ['PO', 'Po.', 'po!', '*PO*', 'Miratohet', 'MIRATOJ', 'miratoj', 'APPROVE', 'yes', 'Yes!', 'OK', 'ok.', '"Po"', '_po_', '  PO  ']) {
+  for (const word of [
+    'PO',
+    'Po.',
+    'po!',
+    '*PO*',
+    'Miratohet',
+    'MIRATOJ',
+    'miratoj',
+    'APPROVE',
+    'yes',
+    'Yes!',
+    'OK',
+    'ok.',
+    '"Po"',
+    '_po_',
+    '  PO  ',
+  ]) {
     it(`treats "${word}" from a coordinator as approval`, () => {
       expect(parseReplyCommand(`${word}${QUOTE}`)).toEqual({ type: 'approve', corrections: {} });
     });
@@ -53,10 +69,17 @@ describe('rejection words and reasons', () => {
       reason: 'drejtori është zyrtar partie',
       shareReason: false,
     });
-    expect(parseReplyCommand('Jo (brendshme) arsye private')).toMatchObject({ reason: 'arsye private', shareReason: false });
+    expect(parseReplyCommand('Jo (brendshme) arsye private')).toMatchObject({
+      reason: 'arsye private',
+      shareReason: false,
+    });
   });
   it('keeps a reason without colon internal', () => {
-    expect(parseReplyCommand('NO they are a company')).toEqual({ type: 'reject', reason: 'they are a company', shareReason: false });
+    expect(parseReplyCommand('NO they are a company')).toEqual({
+      type: 'reject',
+      reason: 'they are a company',
+      shareReason: false,
+    });
   });
   it('continues the reason over the rest of its paragraph, not into the signature', () => {
     const r = parseReplyCommand('REJECT: first line\nsecond line\n\nBest,\nAna\n-- \nAna Koordinatore\nTirana');
@@ -92,7 +115,10 @@ describe('information requests, undo and corrections', () => {
       type: 'info',
       question: 'Which city are you based in?\nAnd your website?',
     });
-    expect(parseReplyCommand('Pyet: Në cilin qytet veproni?')).toEqual({ type: 'info', question: 'Në cilin qytet veproni?' });
+    expect(parseReplyCommand('Pyet: Në cilin qytet veproni?')).toEqual({
+      type: 'info',
+      question: 'Në cilin qytet veproni?',
+    });
     expect(parseReplyCommand('pyet ku e keni zyrën?')).toEqual({ type: 'info', question: 'ku e keni zyrën?' });
   });
   it('reads UNDO and ANULO', () => {
@@ -110,7 +136,10 @@ describe('information requests, undo and corrections', () => {
     });
   });
   it('reads corrections together with an approval', () => {
-    expect(parseReplyCommand('Emri: Partners Albania\nPO')).toEqual({ type: 'approve', corrections: { name: 'Partners Albania' } });
+    expect(parseReplyCommand('Emri: Partners Albania\nPO')).toEqual({
+      type: 'approve',
+      corrections: { name: 'Partners Albania' },
+    });
     expect(parseReplyCommand('PO\nAkronimi: PA')).toEqual({ type: 'approve', corrections: { acronym: 'PA' } });
   });
 });
@@ -124,7 +153,8 @@ describe('cutting quoted text', () => {
     expect(newText('Po\n\nNë hën, 30 nën 2026 në 10:00 Koalicioni <info@example.org> shkroi:\nJO')).toBe('Po');
   });
   it('cuts an Outlook header block', () => {
-    const t = 'JO\n\n________________________________\nFrom: Koalicioni <info@example.org>\nSent: Monday\nTo: Ana\nSubject: PO\n\nPO';
+    const t =
+      'JO\n\n________________________________\nFrom: Koalicioni <info@example.org>\nSent: Monday\nTo: Ana\nSubject: PO\n\nPO';
     expect(newText(t)).toBe('JO');
     expect(newText('JO\nFrom: Koalicioni <info@example.org>\nSent: Monday, 30 November 2026 10:00\nPO')).toBe('JO');
     expect(newText('JO\nNga: Koalicioni\nDërguar: e hënë\nPO')).toBe('JO');
@@ -136,14 +166,19 @@ describe('cutting quoted text', () => {
     expect(newText('Po\n\nSent from my iPhone\n\n> JO')).toBe('Po');
     expect(newText('Po\n\nDërguar nga Samsung Galaxy\n> JO')).toBe('Po');
     expect(newText('Po\n-- \nAna\nJO')).toBe('Po');
-    expect(parseReplyCommand('Po\n\nSent from my iPhone\n\nOn 30 Nov 2026, at 10:00, Koalicioni <info@example.org> wrote:\n\n> JO').type).toBe(
-      'approve',
-    );
+    expect(
+      parseReplyCommand(
+        'Po\n\nSent from my iPhone\n\nOn 30 Nov 2026, at 10:00, Koalicioni <info@example.org> wrote:\n\n> JO',
+      ).type,
+    ).toBe('approve');
   });
   it('drops quoted lines of an inline reply', () => {
     expect(parseReplyCommand('> Approve or reject?\nREJECT: duplicate\n> thanks').type).toBe('reject');
   });
   it('handles CRLF line ends', () => {
-    expect(parseReplyCommand('Miratoj\r\n\r\nOn Mon, Ana <a@example.org> wrote:\r\n> x')).toEqual({ type: 'approve', corrections: {} });
+    expect(parseReplyCommand('Miratoj\r\n\r\nOn Mon, Ana <a@example.org> wrote:\r\n> x')).toEqual({
+      type: 'approve',
+      corrections: {},
+    });
   });
 });

@@ -1,0 +1,1 @@
+export { verifyDkim, type DNSResolver } from './dkim.ts';
