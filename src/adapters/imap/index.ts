@@ -1,0 +1,11 @@
+export { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.ts';
+export { advance, CheckpointStore, planScan, resolveProcessSince, uidsFrom, type Checkpoint, type ScanPlan } from './checkpoint.ts';
+export { createImapClient, imapSettings, MailboxError, type ImapSettings } from './connect.ts';
+export { ensureFolders, serverPath, type Disposition, type FolderNames } from './folders.ts';
+export { Ingestor, type Outcome, type Triage, type TriageVerdict } from './ingest.ts';
+export { DEFAULT_INBOUND_JOB_OPTIONS, INBOUND_JOB_NAME, IngestLedger, type QuarantineRecord, type SeenRecord } from './ledger.ts';
+export { RedisLock } from './lock.ts';
+export { keyWithoutBody, messageKey, normalizeMessageId } from './message-key.ts';
+export { Spool, SpoolError } from './spool.ts';
+export { MailboxWatcher, type WatcherEvents, type WatcherOptions } from './watcher.ts';
+export { createIngestParts, ingestKeys, QUARANTINE_MAX, type IngestParts } from './wiring.ts';

@@ -1,0 +1,194 @@
+import type { FetchMessageObject, ImapFlow } from 'imapflow';
+import type { Logger } from '../log.ts';
+import { InboundJob } from '../../app/queues.ts';
+import { MailboxError } from './connect.ts';
+import type { Disposition, FolderNames } from './folders.ts';
+import type { HandOffResult, IngestLedger, SeenRecord } from './ledger.ts';
+import { keyWithoutBody, messageKey, normalizeMessageId } from './message-key.ts';
+
+/** What the lead's triage says about one raw message. */
+export interface TriageVerdict {
+  disposition: Disposition;
+  reason: string;
+  messageId: string | null;
+}
+export type Triage = (raw: Buffer) => Promise<TriageVerdict>;
+
+/** Metadata fetched for every candidate before any body is downloaded. */
+export const META_QUERY = { uid: true, size: true, internalDate: true, envelope: true } as const;
+
+export interface MessageMeta {
+  uid: number;
+  size: number;
+  internalDate: Date;
+  messageId: string | null;
+  from: string;
+  subject: string;
+}
+
+export function toMeta(m: FetchMessageObject): MessageMeta {
+  const d = m.internalDate instanceof Date ? m.internalDate : new Date(m.internalDate ?? 0);
+  const from = m.envelope?.from?.[0];
+  return {
+    uid: m.uid,
+    size: m.size ?? 0,
+    internalDate: d,
+    messageId: normalizeMessageId(m.envelope?.messageId),
+    from: from ? (from.address ?? from.name ?? '') : '',
+    subject: m.envelope?.subject ?? '',
+  };
+}
+
+export interface Outcome {
+  uid: number;
+  key: string;
+  disposition: Disposition;
+  result: HandOffResult;
+  reason: string;
+  /** Server path the message was moved to. */
+  folder: string;
+}
+
+export interface IngestorOptions {
+  mailbox: string;
+  maxMessageBytes: number;
+}
+
+/**
+ * One message through the front door: size check → download → triage →
+ * spool + job + seen record (one transaction) → MOVE to the folder of its
+ * disposition. The caller advances the checkpoint only after this returns, so
+ * a crash at any point leaves the message in the mailbox to be looked at again,
+ * and the seen record keeps that second look from queueing it twice.
+ */
+export class Ingestor {
+  constructor(
+    private readonly ledger: IngestLedger,
+    private readonly triage: Triage,
+    private readonly logger: Logger,
+    private readonly o: IngestorOptions,
+  ) {}
+
+  /** The verdict for one message without touching anything (for `backfill --dry-run`). */
+  async preview(client: ImapFlow, meta: MessageMeta): Promise<{ disposition: Disposition; reason: string; already: SeenRecord | null }> {
+    if (meta.size > this.o.maxMessageBytes) return { disposition: 'quarantine', reason: this.oversizeReason(meta.size), already: null };
+    const raw = await this.download(client, meta.uid);
+    if (!raw) return { disposition: 'quarantine', reason: 'message vanished', already: null };
+    const verdict = await this.safeTriage(raw);
+    const already = await this.ledger.seen(messageKey(meta.messageId ?? verdict.messageId, raw));
+    return { ...verdict, already };
+  }
+
+  async handle(client: ImapFlow, meta: MessageMeta, uidValidity: string, folders: FolderNames): Promise<Outcome | null> {
+    const { uid, size } = meta;
+    const place = { mailbox: this.o.mailbox, uidValidity, uid };
+    const now = (): string => new Date().toISOString();
+
+    // Oversize: decided from RFC822.SIZE, the body is never downloaded.
+    if (size > this.o.maxMessageBytes) {
+      const key = keyWithoutBody(meta.messageId, place);
+      const reason = this.oversizeReason(size);
+      return this.quarantine(client, meta, uidValidity, folders, key, reason);
+    }
+
+    // A message whose Message-ID was handed off before (a rescan after a crash or a
+    // UIDVALIDITY change, a re-delivery) is only filed again: no download, no job.
+    if (meta.messageId) {
+      const key = messageKey(meta.messageId, Buffer.alloc(0));
+      const seen = await this.ledger.seen(key);
+      if (seen) return this.fileDuplicate(client, meta, folders, seen);
+    }
+
+    const raw = await this.download(client, uid);
+    if (!raw) {
+      this.logger.warn({ uid }, 'message vanished before it could be fetched');
+      return null;
+    }
+    const verdict = await this.safeTriage(raw);
+    const key = messageKey(meta.messageId ?? verdict.messageId, raw);
+    if (verdict.disposition === 'quarantine') {
+      return this.quarantine(client, meta, uidValidity, folders, key, verdict.reason, verdict.messageId);
+    }
+    const folder = folders[verdict.disposition];
+    const record: SeenRecord = {
+      key,
+      folder: verdict.disposition,
+      queued: true,
+      mailbox: this.o.mailbox,
+      uidValidity,
+      uid,
+      messageId: meta.messageId ?? normalizeMessageId(verdict.messageId),
+      reason: verdict.reason,
+      at: now(),
+    };
+    const job = InboundJob.parse({
+      key,
+      mailbox: this.o.mailbox,
+      uidValidity,
+      uid,
+      size: raw.length,
+      receivedAt: meta.internalDate.toISOString(),
+      folder,
+    });
+    const result = await this.ledger.handOff(raw, job, record);
+    if (result === 'duplicate') {
+      const seen = await this.ledger.seen(key);
+      if (seen) return this.fileDuplicate(client, meta, folders, seen);
+    }
+    await this.move(client, uid, folder);
+    this.logger.info({ uid, key, disposition: verdict.disposition, folder, reason: verdict.reason }, 'message queued and filed');
+    return { uid, key, disposition: verdict.disposition, result, reason: verdict.reason, folder };
+  }
+
+  private oversizeReason(size: number): string {
+    return `message of ${size} bytes is larger than MAX_MESSAGE_BYTES (${this.o.maxMessageBytes})`;
+  }
+
+  private async safeTriage(raw: Buffer): Promise<TriageVerdict> {
+    try {
+      return await this.triage(raw);
+    } catch (err) {
+      // Unreadable input never stops the watcher: it is quarantined with the reason.
+      const why = err instanceof Error ? err.message : String(err);
+      return { disposition: 'quarantine', reason: `could not be read: ${why}`, messageId: null };
+    }
+  }
+
+  private async download(client: ImapFlow, uid: number): Promise<Buffer | null> {
+    const m = await client.fetchOne(String(uid), { uid: true, source: true }, { uid: true });
+    return m && m.source ? m.source : null;
+  }
+
+  private async quarantine(
+    client: ImapFlow,
+    meta: MessageMeta,
+    uidValidity: string,
+    folders: FolderNames,
+    key: string,
+    reason: string,
+    triageMessageId: string | null = null,
+  ): Promise<Outcome> {
+    const messageId = meta.messageId ?? normalizeMessageId(triageMessageId);
+    const at = new Date().toISOString();
+    const result = await this.ledger.quarantine(
+      { key, mailbox: this.o.mailbox, uidValidity, uid: meta.uid, size: meta.size, messageId, reason, at },
+      { key, folder: 'quarantine', queued: false, mailbox: this.o.mailbox, uidValidity, uid: meta.uid, messageId, reason, at },
+    );
+    await this.move(client, meta.uid, folders.quarantine);
+    this.logger.warn({ uid: meta.uid, key, reason, folder: folders.quarantine, result }, 'message quarantined');
+    return { uid: meta.uid, key, disposition: 'quarantine', result, reason, folder: folders.quarantine };
+  }
+
+  private async fileDuplicate(client: ImapFlow, meta: MessageMeta, folders: FolderNames, seen: SeenRecord): Promise<Outcome> {
+    const folder = folders[seen.folder];
+    await this.move(client, meta.uid, folder);
+    this.logger.info({ uid: meta.uid, key: seen.key, folder, firstUid: seen.uid }, 'message was handed off before; filed only');
+    return { uid: meta.uid, key: seen.key, disposition: seen.folder, result: 'duplicate', reason: seen.reason, folder };
+  }
+
+  /** UID MOVE (RFC 6851); imapflow falls back to COPY + \Deleted + UID EXPUNGE where MOVE is missing. */
+  private async move(client: ImapFlow, uid: number, folder: string): Promise<void> {
+    const res = await client.messageMove(String(uid), folder, { uid: true });
+    if (!res) throw new MailboxError('MAILBOX_MOVE_FAILED', `could not move UID ${uid} to ${folder}`);
+  }
+}
