@@ -1,0 +1,171 @@
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import type { Keyspace } from './keys.ts';
+
+/**
+ * `coalition export` / `import`: every key under `<prefix>:data:` (the
+ * registry, statement versions, request history, sent-mail records — whatever
+ * any part of the service keeps there), generically by Redis type, so a new
+ * kind of durable data is backed up without touching this file. Keys are
+ * stored without the prefix, so a backup can be restored under another one.
+ * Operational keys (queues, locks, checkpoints) are not exported: they are
+ * rebuilt. Stream consumer groups are not kept (entries are).
+ */
+
+export const BACKUP_FORMAT = 'coalition-desk-backup';
+export const BACKUP_VERSION = 1;
+
+const Str = z.object({ type: z.literal('string'), value: z.string(), base64: z.boolean().optional() });
+const Hash = z.object({ type: z.literal('hash'), value: z.record(z.string(), z.string()) });
+const List = z.object({ type: z.literal('list'), value: z.array(z.string()) });
+const SetT = z.object({ type: z.literal('set'), value: z.array(z.string()) });
+/** Scores as Redis prints them ("1.5", "inf"), so they round-trip exactly. */
+const ZSet = z.object({ type: z.literal('zset'), value: z.array(z.tuple([z.string(), z.string()])) });
+const Stream = z.object({ type: z.literal('stream'), value: z.array(z.tuple([z.string(), z.array(z.string())])) });
+const Entry = z.intersection(
+  z.object({ key: z.string().min(1), pttl: z.number().int().positive().optional() }),
+  z.discriminatedUnion('type', [Str, Hash, List, SetT, ZSet, Stream]),
+);
+export type BackupEntry = z.infer<typeof Entry>;
+
+export const BackupSchema = z.object({
+  format: z.literal(BACKUP_FORMAT),
+  version: z.literal(BACKUP_VERSION),
+  exportedAt: z.string(),
+  /** Prefix the data was exported from (informational; import uses its own). */
+  prefix: z.string(),
+  keys: z.array(Entry),
+});
+export type Backup = z.infer<typeof BackupSchema>;
+
+export class BackupError extends Error {
+  constructor(
+    readonly code: 'BACKUP_INVALID' | 'DATA_EXISTS' | 'BACKUP_UNSUPPORTED_TYPE',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'BackupError';
+  }
+}
+
+async function dataKeys(redis: Redis, ks: Keyspace): Promise<string[]> {
+  const keys = new Set<string>();
+  // The prefix is [A-Za-z0-9_-] only (config), so it holds no glob characters.
+  let cursor = '0';
+  do {
+    const [next, batch] = await redis.scan(cursor, 'MATCH', `${ks.data()}:*`, 'COUNT', 500);
+    cursor = next;
+    for (const k of batch) keys.add(k);
+  } while (cursor !== '0');
+  return [...keys].sort();
+}
+
+function utf8OrBase64(buf: Buffer): { value: string; base64?: boolean } {
+  const s = buf.toString('utf8');
+  return Buffer.from(s, 'utf8').equals(buf) ? { value: s } : { value: buf.toString('base64'), base64: true };
+}
+
+export async function exportData(redis: Redis, ks: Keyspace, now = new Date()): Promise<Backup> {
+  const strip = `${ks.prefix}:`;
+  const out: BackupEntry[] = [];
+  for (const key of await dataKeys(redis, ks)) {
+    const type = await redis.type(key);
+    const rel = key.slice(strip.length);
+    const pttl = await redis.pttl(key);
+    const ttl = pttl > 0 ? { pttl } : {};
+    switch (type) {
+      case 'none':
+        continue; // deleted while we scanned
+      case 'string': {
+        const buf = await redis.getBuffer(key);
+        if (buf) out.push({ key: rel, type, ...utf8OrBase64(buf), ...ttl });
+        break;
+      }
+      case 'hash':
+        out.push({ key: rel, type, value: await redis.hgetall(key), ...ttl });
+        break;
+      case 'list':
+        out.push({ key: rel, type, value: await redis.lrange(key, 0, -1), ...ttl });
+        break;
+      case 'set':
+        out.push({ key: rel, type, value: (await redis.smembers(key)).sort(), ...ttl });
+        break;
+      case 'zset': {
+        const flat = await redis.zrange(key, '0', '-1', 'WITHSCORES');
+        const pairs: [string, string][] = [];
+        for (let i = 0; i < flat.length; i += 2) pairs.push([flat[i] as string, flat[i + 1] as string]);
+        out.push({ key: rel, type, value: pairs, ...ttl });
+        break;
+      }
+      case 'stream': {
+        const entries = (await redis.xrange(key, '-', '+')) as [string, string[]][];
+        out.push({ key: rel, type, value: entries, ...ttl });
+        break;
+      }
+      default:
+        throw new BackupError('BACKUP_UNSUPPORTED_TYPE', `${key} has type ${type}, which export does not support`);
+    }
+  }
+  return { format: BACKUP_FORMAT, version: BACKUP_VERSION, exportedAt: now.toISOString(), prefix: ks.prefix, keys: out };
+}
+
+export function parseBackup(json: string): Backup {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch (err) {
+    throw new BackupError('BACKUP_INVALID', `not JSON: ${(err as Error).message}`);
+  }
+  const r = BackupSchema.safeParse(raw);
+  if (!r.success) {
+    const i = r.error.issues[0];
+    throw new BackupError('BACKUP_INVALID', `not a coalition backup (${i?.path.join('.') || 'root'}: ${i?.message ?? 'invalid'})`);
+  }
+  for (const e of r.data.keys) {
+    if (!e.key.startsWith('data:')) throw new BackupError('BACKUP_INVALID', `key ${e.key} is not under data:`);
+  }
+  return r.data;
+}
+
+/**
+ * Restores a backup under this prefix in one MULTI. Refuses when any data key
+ * exists, unless `force`, which first deletes every existing data key so the
+ * result is exactly the backup.
+ */
+export async function importData(redis: Redis, ks: Keyspace, backup: Backup, o: { force?: boolean } = {}): Promise<{ keys: number; replaced: number }> {
+  const existing = await dataKeys(redis, ks);
+  if (existing.length && !o.force) {
+    throw new BackupError('DATA_EXISTS', `${existing.length} data key(s) already exist under ${ks.data()}; use --force to replace them`);
+  }
+  const m = redis.multi();
+  for (const k of existing) m.del(k);
+  for (const e of backup.keys) {
+    const key = `${ks.prefix}:${e.key}`;
+    m.del(key);
+    switch (e.type) {
+      case 'string':
+        m.set(key, e.base64 ? Buffer.from(e.value, 'base64') : e.value);
+        break;
+      case 'hash':
+        if (Object.keys(e.value).length) m.hset(key, e.value);
+        break;
+      case 'list':
+        if (e.value.length) m.rpush(key, ...e.value);
+        break;
+      case 'set':
+        if (e.value.length) m.sadd(key, ...e.value);
+        break;
+      case 'zset':
+        for (const [member, score] of e.value) m.zadd(key, score, member);
+        break;
+      case 'stream':
+        for (const [id, fields] of e.value) m.xadd(key, id, ...fields);
+        break;
+    }
+    if (e.pttl) m.pexpire(key, e.pttl);
+  }
+  const res = await m.exec();
+  const failed = res?.find(([err]) => err);
+  if (!res || failed) throw new Error(`import failed: ${failed?.[0]?.message ?? 'transaction aborted'}`);
+  return { keys: backup.keys.length, replaced: existing.length };
+}

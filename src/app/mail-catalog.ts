@@ -1,0 +1,155 @@
+import { z } from 'zod';
+import { TrustedHtml } from '../domain/trusted-html.ts';
+
+/**
+ * Every mail the service can send, with the variables its templates may use.
+ * The template adapter checks at boot that each template in templates/sq and
+ * templates/en references only these variables (plus GLOBALS), and render()
+ * validates what the caller passes, so a typo is a start-up error, never a
+ * blank in a sent mail.
+ */
+
+export const LANGS = ['sq', 'en'] as const;
+export type Lang = (typeof LANGS)[number];
+/** 'both': Albanian first, then English, in one mail (BILINGUAL=true). */
+export type MailLang = Lang | 'both';
+
+const TIRANA = new Intl.DateTimeFormat('sv-SE', {
+  timeZone: 'Europe/Tirane',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+});
+
+/** "2025-03-12 14:05" in Tirana time: unambiguous in both languages. */
+export function formatWhen(v: Date | string): string {
+  const d = v instanceof Date ? v : /^\d{4}-\d{2}-\d{2}T/.test(v) ? new Date(v) : null;
+  if (d === null || Number.isNaN(d.getTime())) return String(v);
+  return TIRANA.format(d);
+}
+
+const when = z.union([z.date(), z.string()]).transform(formatWhen);
+const text = z.string();
+const optText = z.string().nullable().default(null);
+const reference = z.string().min(1);
+const lines = z.array(z.string()).default([]);
+const contact = z.object({ name: optText, email: optText, phone: optText });
+const organization = z.object({ name: optText, acronym: optText, city: optText, website: optText });
+const count = z.number().int().min(0);
+const pastTense: Record<string, string> = { approved: 'approve', rejected: 'reject', expired: 'expire', withdrawn: 'withdraw' };
+const finalDecision = z.preprocess(
+  (v) => (typeof v === 'string' ? (pastTense[v] ?? v) : v),
+  z.enum(['approve', 'reject', 'expire', 'withdraw']),
+);
+
+/** Variables every template may use; the adapter fills them from the config. */
+export const GLOBALS = z.object({
+  coalitionName: text,
+  coalitionAddress: text,
+  /** Language of the part being rendered. */
+  lang: z.enum(LANGS),
+});
+export type Globals = z.output<typeof GLOBALS>;
+
+export const MAIL_CATALOG = {
+  /** To the organisation: "we received your request" (RFC 3834 auto-replied). */
+  acknowledgement: z.object({ reference, organizationName: optText, contactName: optText, missing: lines }),
+  /** To each coordinator: a new request to decide, and how to answer. */
+  approval_request: z.object({
+    reference,
+    coordinatorAddress: text,
+    organization,
+    contact,
+    language: text,
+    receivedAt: when,
+    originalSubject: text,
+    excerpt: text,
+    missing: lines,
+    approvalsRequired: z.number().int().min(1).default(1),
+    /** e.g. "15 min"; empty when decisions act at once. */
+    undoWindow: z.string().default(''),
+  }),
+  /** To each coordinator: a signatory asks to be removed. */
+  withdrawal_approval_request: z.object({
+    reference,
+    organizationName: text,
+    contact,
+    excerpt: text,
+    undoWindow: z.string().default(''),
+  }),
+  approved: z.object({ reference, organizationName: text, position: z.number().int().min(1), version: z.number().int().min(1) }),
+  rejected: z.object({ reference, organizationName: text, reason: optText }),
+  already_signatory: z.object({ organizationName: text, position: z.number().int().min(1) }),
+  already_pending: z.object({ reference, organizationName: text }),
+  withdrawal_received: z.object({ reference, organizationName: text }),
+  withdrawal_confirmed: z.object({ organizationName: text, version: z.number().int().min(1) }),
+  reminder: z.object({ reference, organizationName: text, pendingSince: when, pendingDays: count }),
+  /** To COALITION_LIST (and, optionally, each signatory): the new version of the joint statement. */
+  statement_update: z.object({
+    version: z.number().int().min(1),
+    date: when,
+    change: z.object({
+      type: z.enum(['founded', 'joined', 'left']),
+      organizationName: optText,
+      approvedBy: lines,
+    }),
+    signatoryCount: count,
+    statementText: text,
+    /** Built by the domain with every value escaped; the only HTML a template may insert unescaped. */
+    statementHtml: z.custom<TrustedHtml>((v) => v instanceof TrustedHtml, { message: "must be TrustedHtml (built by renderStatementHtml)" }),
+  }),
+  /** To all coordinators: a decision was taken (and can be undone until undoDeadline). */
+  decision_echo: z.object({
+    reference,
+    organizationName: text,
+    decision: z.enum(['approve', 'reject', 'info', 'undo']),
+    by: text,
+    reason: optText,
+    undoDeadline: when.nullable().default(null),
+    approvalsSoFar: count.default(0),
+    approvalsRequired: z.number().int().min(1).default(1),
+  }),
+  /** To a coordinator whose reply could not be read. */
+  reply_help: z.object({ reference: optText, problem: text }),
+  /** To a coordinator who decided on a request that was already decided. */
+  already_decided: z.object({ reference, organizationName: text, decision: finalDecision, by: text, at: when }),
+  /** To the organisation: a coordinator's question. */
+  info_request: z.object({ reference, organizationName: text, question: text }),
+  /** To coordinators: the organisation added or corrected fields. */
+  request_updated: z.object({
+    reference,
+    organizationName: text,
+    changes: z.array(z.object({ field: text, value: text })).min(1),
+  }),
+  /** To coordinators: a decision that failed authentication was ignored. */
+  unauthenticated_attempt: z.object({ reference: optText, from: text, reason: text }),
+  expired: z.object({ reference, organizationName: text }),
+  undone: z.object({ reference, organizationName: text, by: text }),
+  /** To coordinators: a message that is neither a request nor automatic (OTHER_MAIL=forward). */
+  other_forward: z.object({ from: text, subject: text, excerpt: text }),
+} as const;
+
+export type TemplateName = keyof typeof MAIL_CATALOG;
+export const TEMPLATE_NAMES = Object.keys(MAIL_CATALOG) as TemplateName[];
+export type TemplateVars<N extends TemplateName> = z.input<(typeof MAIL_CATALOG)[N]>;
+
+export interface RenderedMail {
+  /** Already header-safe (no CR/LF). */
+  subject: string;
+  text: string;
+  html: string;
+}
+
+/** The port the use cases render mail through. */
+export interface Templates {
+  render<N extends TemplateName>(name: N, lang: MailLang, vars: TemplateVars<N>): RenderedMail;
+}
+
+/** The language to write in: both when BILINGUAL is set, else the correspondent's (or the default). */
+export function mailLanguage(config: { BILINGUAL: boolean; DEFAULT_LANGUAGE: Lang }, preferred?: string | null): MailLang {
+  if (config.BILINGUAL) return 'both';
+  return preferred === 'sq' || preferred === 'en' ? preferred : config.DEFAULT_LANGUAGE;
+}
