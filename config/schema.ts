@@ -68,6 +68,8 @@ export const ConfigSchema = z
       .optional()
       .transform((s) => (s ? new Date(s) : undefined)),
     MAX_MESSAGE_BYTES: z.coerce.number().int().positive().default(25 * 1024 * 1024),
+    /** Cap on the raw messages waiting in Redis for the processor; the watcher pauses hand-offs above it. */
+    SPOOL_MAX_BYTES: z.coerce.number().int().positive().default(512 * 1024 * 1024),
 
     SMTP_HOST: optionalString,
     SMTP_PORT: port.default(587),
@@ -77,6 +79,12 @@ export const ConfigSchema = z
     SMTP_TLS_INSECURE: z.stringbool().default(false),
     /** Outgoing mails per second at most (BullMQ limiter). */
     SMTP_RATE_PER_SECOND: z.coerce.number().positive().default(5),
+    /** First retry delay after a temporary SMTP failure (connection refused, timeout, 4xx); doubles each attempt. */
+    SMTP_RETRY_DELAY: duration('30s'),
+    /** Longest wait between two attempts. */
+    SMTP_RETRY_MAX_DELAY: duration('30m'),
+    /** Attempts in all before a mail is failed (about a day with the defaults). */
+    SMTP_RETRY_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(50),
     DKIM_DOMAIN: optionalString,
     DKIM_SELECTOR: optionalString,
     /** PEM private key, or a path to a file holding it. */
