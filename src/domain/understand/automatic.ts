@@ -1,0 +1,130 @@
+import type { MailInput } from '../mail.ts';
+import { header } from '../mail.ts';
+import { fold } from './text.ts';
+
+/**
+ * Machine-generated mail: delivery status notifications, auto-replies, lists.
+ * The service must never answer these (RFC 3834 section 2; RFC 3464 DSNs use a
+ * null return path), so isAutomatic() leans towards true on any clear signal.
+ */
+
+const DAEMON_LOCAL = /^(?:mailer-daemon|postmaster|mail-daemon|maildaemon|mdaemon|bounce[s]?|bounces?-|no-?reply-?bounce)/i;
+const DAEMON_NAME = /\b(?:mail delivery (?:system|subsystem|service)|mailer[- ]daemon|postmaster|microsoft outlook|mail administrator at)\b/i;
+const BOUNCE_SUBJECT =
+  /\b(?:undeliver(?:ed|able)|delivery status notification|delivery (?:has )?failed|delivery failure|failure notice|returned mail|mail delivery failed|returned to sender|could not be delivered|not delivered|delivery delayed|delayed mail|delivery notification|nondeliverable|non-delivery|mesazh(?:i)? (?:i )?pa ?dor[eë]zuar|nuk u dor[eë]zua|d[eë]shtim (?:n[eë] )?dor[eë]zim)/i;
+const BOUNCE_BODY =
+  /(?:could not be delivered|was not delivered|delivery (?:to the following recipients? )?(?:has )?failed|undeliverable|permanent(?:ly)? (?:error|fatal)|user unknown|mailbox (?:unavailable|full|not found)|quota exceeded|recipient address rejected|no such user|this is the mail system|delivery status notification|message not delivered|\b5\.\d\.\d+\b|\b4\.\d\.\d+\b.*(?:delay|deferred|retry))/i;
+
+/** "Automatic reply:", "Out of Office", "Përgjigje automatike:", ... at the start of the subject. */
+const AUTO_SUBJECT =
+  /^\s*(?:(?:re|aw|sv|vs|odp|fw|fwd)\s*:\s*)?(?:\[?(?:automatic reply|auto(?:matic)?[- ]?(?:reply|response|antwort|risposta|respuesta)|autoreply|auto|out of (?:the )?office|ooo|on vacation|vacation reply|away from (?:the )?office|abwesend|abwesenheitsnotiz|absence|r[ée]ponse automatique|risposta automatica|respuesta autom[áa]tica|p[eë]rgjigje automatike|p[eë]rgjigj[eë] automatike|pergjigje automatike|p[eë]rgjigje e automatizuar|jam jasht[eë] zyr[eë]s|jasht[eë] zyr[eë]s|n[eë] pushim|me leje|mesazh automatik|njoftim automatik)\]?\s*(?::|-|–|\]|$))/i;
+const AUTO_SUBJECT_ANYWHERE =
+  /\b(?:out of (?:the )?office|automatic reply|auto-?reply|autoresponder|jam jasht[eë] zyr[eë]s|p[eë]rgjigje automatike|pergjigje automatike)\b/i;
+
+/** Wording of out-of-office and "message received" answers, on folded text. */
+const AUTO_BODY = [
+  /\b(?:i am|i'm|i will be|we are|i shall be) (?:currently )?(?:out of (?:the )?office|away|on (?:annual |sick |maternity |parental )?leave|on vacation|on holiday|travell?ing|on mission|on a business trip|attending)\b/,
+  /\bout of (?:the )?office\b/,
+  /\b(?:limited|no|restricted) access to (?:my )?e-?mail\b/,
+  /\b(?:upon|after|on) my return\b/,
+  /\bwill (?:reply|respond|get back to you|answer|be back)\b.*\b(?:return|soon as possible|asap|back)\b/,
+  /\bthis is an automatic(?:ally generated)? (?:reply|response|message|notification)\b/,
+  /\b(?:we have|we've) received your (?:message|e-?mail|request|inquiry|enquiry)\b.*\b(?:ticket|reference|respond|get back)\b/,
+  /\bticket (?:number|#|id)\b/,
+  /\bjam (?:me leje|me pushime|ne pushim|jashte zyres|jashte vendit|ne mision|larg zyres|ne udhetim)\b/,
+  /\bjashte zyres\b/,
+  /\b(?:pas kthimit|me t'u kthyer|kur te kthehem|pasi te kthehem)\b/,
+  /\b(?:kjo eshte|ky eshte) (?:nje )?(?:pergjigje|mesazh) automatik/,
+  /\bpergjigje automatike\b/,
+  /\bakses te kufizuar (?:ne|te) (?:email|poste)/,
+  /\bdo t'?ju pergjigjem\b/,
+  /\bemaili (?:juaj )?do te lexohet\b/,
+  /\bper ceshtje (?:urgjente|te ngutshme)\b/,
+  /\bfor urgent (?:matters|issues|questions|requests)\b/,
+];
+
+export interface AutomaticSignals {
+  /** A delivery status notification (bounce or delay). */
+  dsn: boolean;
+  /** An RFC 3834 or vendor auto-reply header (Auto-Submitted: auto-replied, X-Autoreply...). */
+  autoReplyHeader: boolean;
+  /** Auto-Submitted other than "no", or auto-generated notices. */
+  autoSubmitted: boolean;
+  /** Precedence bulk/junk/list, List-Id, List-Unsubscribe: mass mail. */
+  bulk: boolean;
+  /** A localised auto-reply subject prefix. */
+  autoSubject: boolean;
+  /** Return-Path: <> (RFC 5321 null reverse-path). */
+  nullSender: boolean;
+  /** An MDN (read receipt), RFC 8098. */
+  receipt: boolean;
+}
+
+function values(mail: MailInput, name: string): string[] {
+  return mail.headers[name] ?? [];
+}
+
+export function isDsn(mail: MailInput): boolean {
+  const ct = mail.contentType.toLowerCase();
+  if (ct.startsWith('multipart/report') && /report-type=(?:"?)(?:delivery-status|global-delivery-status)/.test(ct)) return true;
+  if (mail.attachments.some((a) => /^message\/(?:global-)?delivery-status/.test(a.contentType))) return true;
+  const from = mail.from[0];
+  const local = from ? from.address.split('@')[0] ?? '' : '';
+  const daemon = DAEMON_LOCAL.test(local) || (from !== undefined && DAEMON_NAME.test(from.name));
+  const subject = BOUNCE_SUBJECT.test(mail.subject);
+  const body = BOUNCE_BODY.test(mail.text.slice(0, 3000));
+  const returned = mail.attachments.some((a) => a.isMessage);
+  if (daemon && (subject || body || returned)) return true;
+  if (subject && body && (returned || header(mail, 'return-path')?.trim() === '<>')) return true;
+  return false;
+}
+
+export function automaticSignals(mail: MailInput): AutomaticSignals {
+  const autoSubmitted = values(mail, 'auto-submitted').some((v) => v.trim() !== '' && !/^no\b/i.test(v.trim()));
+  const autoReplyHeader =
+    values(mail, 'auto-submitted').some((v) => /auto-replied/i.test(v)) ||
+    ['x-autoreply', 'x-autorespond', 'x-auto-reply', 'x-autoresponder', 'x-mail-autoreply', 'x-vacation', 'x-autoreply-from'].some((h) =>
+      values(mail, h).some((v) => !/^(?:no|false|0)$/i.test(v.trim())),
+    ) ||
+    values(mail, 'precedence').some((v) => /auto[_-]?reply/i.test(v)) ||
+    values(mail, 'x-autogenerated').some((v) => /reply/i.test(v)) ||
+    values(mail, 'x-ms-exchange-generated-message-source').length > 0;
+  const bulk =
+    values(mail, 'precedence').some((v) => /^(?:bulk|junk|list)\b/i.test(v.trim())) ||
+    values(mail, 'list-id').length > 0 ||
+    values(mail, 'list-unsubscribe').length > 0 ||
+    values(mail, 'x-campaign').length > 0 ||
+    values(mail, 'feedback-id').length > 0;
+  const returnPath = values(mail, 'return-path');
+  const nullSender = returnPath.length > 0 && returnPath.every((v) => /^<?\s*>?$/.test(v.trim()));
+  const ct = mail.contentType.toLowerCase();
+  const receipt = ct.startsWith('multipart/report') && /report-type=(?:"?)disposition-notification/.test(ct);
+  return {
+    dsn: isDsn(mail),
+    autoReplyHeader,
+    autoSubmitted,
+    bulk,
+    autoSubject: AUTO_SUBJECT.test(mail.subject) || AUTO_SUBJECT_ANYWHERE.test(mail.subject),
+    nullSender,
+    receipt,
+  };
+}
+
+/**
+ * True when the message was generated by a machine and must never be answered:
+ * RFC 3834 Auto-Submitted (anything but "no"), vendor auto-reply headers,
+ * Precedence bulk/junk/list/auto_reply, list headers, a null return path,
+ * DSNs and MDNs, and localised auto-reply subjects. X-Auto-Response-Suppress
+ * alone is NOT a signal: Outlook puts it on ordinary mail (meeting requests,
+ * messages sent by some add-ins); it asks others not to auto-reply.
+ */
+export function isAutomatic(mail: MailInput): boolean {
+  const s = automaticSignals(mail);
+  return s.dsn || s.autoReplyHeader || s.autoSubmitted || s.bulk || s.autoSubject || s.nullSender || s.receipt;
+}
+
+/** How many auto-reply phrasings the (own) text contains; folded matching. */
+export function autoReplyWording(text: string): number {
+  const f = fold(text.slice(0, 4000));
+  return AUTO_BODY.reduce((n, re) => n + (re.test(f) ? 1 : 0), 0);
+}

@@ -1,0 +1,514 @@
+import type { MailAddress } from '../mail.ts';
+import { domainOf, sameAddress } from '../mail.ts';
+import {
+  hasOrgWord,
+  isAcronym,
+  isDeclinedHead,
+  mentionsCoalition,
+  nameAfter,
+  nameBefore,
+  normalCase,
+  plausibleName,
+  sameOrganisation,
+  toNominative,
+} from './organisation.ts';
+import { findTowns, townForm } from './places.ts';
+import { collapse, fold, isAllCaps, nameKey, sentences } from './text.ts';
+
+/**
+ * Organisation and contact details of a join request or withdrawal. Every
+ * finder returns candidates with a weight; the best one wins and its weight
+ * becomes the field's confidence.
+ */
+export interface ExtractInput {
+  /** The request's text without signature (for a forward: the forwarded text). */
+  body: string;
+  signature: string;
+  /** Text of attached letters (PDF/DOCX), lower priority. */
+  attachments: string;
+  /** The requester: From (or the forwarded From). */
+  sender: MailAddress | null;
+  replyTo: MailAddress | null;
+  /** The "Organization:" header some clients add. */
+  organizationHeader: string | null;
+  /** Addresses and domains that are the coalition's own, never the requester's. */
+  ownAddresses: string[];
+  ownDomains: string[];
+}
+
+export interface Extracted {
+  organization: { name: string | null; acronym: string | null; city: string | null; website: string | null };
+  contact: { name: string | null; email: string | null; phone: string | null };
+  confidence: Record<string, number>;
+}
+
+interface Candidate {
+  name: string;
+  acronym: string | null;
+  weight: number;
+  source: string;
+}
+
+const ACR_PAREN = /\(\s*([\p{Lu}\d][\p{L}\d&.!-]{1,15})\s*\)/gu;
+const HONORIFIC = /^(?:(?:ms|mrs|mr|mx|dr|prof|z|znj|zj|zonja|zoti|zt|sig|sra|sr|mme|m)\.?\s+)+/i;
+const FREE_MAIL = /(?:^|\.)(?:gmail|googlemail|yahoo|ymail|hotmail|outlook|live|msn|aol|icloud|me|mail|gmx|protonmail|proton|yandex|zoho|abv|posta)\./i;
+const ROLE_LOCAL = /^(?:no-?reply|do-?not-?reply|noreply|mailer-daemon|postmaster|bounces?|notifications?|newsletter|list|lists|admin|root|support|helpdesk)$/i;
+
+// ---- structured "Label: value" lines ---------------------------------------------
+
+type Field = 'org' | 'acronym' | 'city' | 'address' | 'website' | 'contactName' | 'phone' | 'email';
+
+const LABELS: [RegExp, Field][] = [
+  [/^(?:emri i (?:plote i )?(?:organizates|oshc-se|shoqates|institucionit)|emri zyrtar|organizata|organizate|organi[sz]ation(?: name)?|name of (?:the )?organi[sz]ation|org(?:ani[sz]ation)?\.? name|institution|institucioni|oshc|cso|ngo)$/, 'org'],
+  [/^(?:akronim(?:i)?|shkurtim(?:i)?|acronym|abbreviation|short name|emri i shkurter)$/, 'acronym'],
+  [/^(?:qytet(?:i)?|city|town|vendndodhja|location|selia|seat|bashkia|municipality|city\/town)$/, 'city'],
+  [/^(?:adres(?:a)?|address|adresa e zyres|postal address|selia qendrore)$/, 'address'],
+  [/^(?:web(?:site| site|faqe|faqja)?|faqja(?: e internetit| zyrtare| web)?|faqe(?: interneti| e internetit| web)?|uebfaqja|url|internet|site|w)$/, 'website'],
+  [/^(?:person(?:i)? (?:i )?kontakt(?:it)?|personi kontaktues|kontakt(?:i)?|contact(?: person| name)?|focal point|pika e kontaktit|perfaqesues(?:i)?|representative|emri dhe mbiemri|emer(?: e)? mbiemer|full name|name|emri)$/, 'contactName'],
+  [/^(?:tel(?:efon(?:i)?)?\.?|telephone|phone|mobile|mob\.?|cel(?:ular)?\.?|cell|gsm|nr\.? (?:i )?tel(?:efonit)?|t|m|numri i telefonit|phone number|telefon(?:i)? celular)$/, 'phone'],
+  [/^(?:e-?mail|email(?:i)?|mail|adresa e (?:e-?mail|emailit|postes elektronike)|posta elektronike|e-?posta)$/, 'email'],
+];
+
+type Structured = Partial<Record<Field, string>>;
+
+function structuredLines(text: string): Structured {
+  const out: Structured = {};
+  for (const line of text.split('\n')) {
+    for (const part of line.split(/\s+\|\s+|\s{3,}/)) {
+      const m = /^\s*[-*•·]?\s*([\p{L}][\p{L} ./-]{0,40}?)\s*:\s*(\S.*?)\s*$/u.exec(part);
+      if (!m) continue;
+      const label = fold(m[1]!).trim();
+      for (const [re, field] of LABELS) {
+        if (re.test(label)) {
+          if (out[field] === undefined) out[field] = m[2]!;
+          break;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+// ---- organisation name -----------------------------------------------------------
+
+const SUBJECT_VERBS =
+  /\s(?:would|wishes|wants|is (?:glad|pleased|writing|happy|keen|interested|ready)|asks|requests|hereby|has decided|kindly|d[eë]shiron|k[eë]rkon|ka vendosur|shpreh|do t[eë] (?:donte|d[eë]shironte)|[eë]sht[eë] e gatshme|[eë]sht[eë] i gatsh[eë]m|nuk d[eë]shiron|vendosi|mb[eë]shtet)\b/giu;
+const ON_BEHALF = /(?:on behalf of|in the name of|representing|n[eë] em[eë]r t[eë]|n[eë] cil[eë]sin[eë] e|p[eë]rfaq[eë]soj|p[eë]rfaq[eë]sojm[eë])\s+/giu;
+const OUR_ORG = /(?:organizata jon[eë]|shoqata jon[eë]|our organi[sz]ation|my organi[sz]ation|we are|ne jemi|jemi)\s*,?\s+/giu;
+
+function parenCandidates(text: string, weight: number, source: string, out: Candidate[], exclude: Set<string>): void {
+  ACR_PAREN.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = ACR_PAREN.exec(text)) !== null) {
+    const acronym = m[1]!;
+    if (!isAcronym(acronym) || mentionsCoalition(acronym) || exclude.has(nameKey(acronym))) continue;
+    const lineStart = text.lastIndexOf('\n', m.index) + 1;
+    const linePrefix = fold(text.slice(lineStart, m.index));
+    // The addressee of a letter is not the sender.
+    if (/^\s*(?:to|drejtuar|per|dear|i nderuar|e nderuar|te nderuar)\s*[:,]?/.test(linePrefix) && !/on behalf|ne emer/.test(linePrefix)) continue;
+    const name = nameBefore(text, m.index);
+    if (name && plausibleName(name, exclude) && !isAcronym(name)) out.push({ name, acronym, weight, source });
+  }
+}
+
+function dashAcronymCandidates(text: string, weight: number, out: Candidate[], exclude: Set<string>): void {
+  // "Instituti Shqiptar i Shkencave – AIS" on a signature line.
+  for (const line of text.split('\n')) {
+    for (const part of line.split(/\s+\|\s+/)) {
+      const m = /^(.+?)\s+[–—-]\s+([\p{Lu}\d][\p{L}\d&.!-]{1,15})\s*$/u.exec(part.trim());
+      if (!m || !isAcronym(m[2]!)) continue;
+      const name = nameBefore(m[1]!, m[1]!.length);
+      if (name && plausibleName(name, exclude) && name === collapse(m[1]!)) out.push({ name, acronym: m[2]!, weight, source: 'signature-dash' });
+    }
+  }
+}
+
+function subjectCandidates(body: string, out: Candidate[], exclude: Set<string>, sender: MailAddress | null): void {
+  for (const s of sentences(body)) {
+    SUBJECT_VERBS.lastIndex = 0;
+    const m = SUBJECT_VERBS.exec(s);
+    if (!m) continue;
+    let end = m.index;
+    let acronym: string | null = null;
+    const paren = /\(\s*([\p{Lu}\d][\p{L}\d&.!-]{1,15})\s*\)\s*,?\s*$/u.exec(s.slice(0, end));
+    if (paren) {
+      acronym = isAcronym(paren[1]!) ? paren[1]! : null;
+      end = paren.index;
+    }
+    const before = s.slice(0, end).replace(/[,\s]+$/, '');
+    const name = nameBefore(before, before.length);
+    if (!name || !plausibleName(name, exclude)) continue;
+    // The name must start the sentence (or follow a dash/colon/comma), not be a tail of a longer phrase.
+    const start = before.lastIndexOf(name);
+    const lead = fold(before.slice(0, start)).trim();
+    if (lead !== '' && !/[-:,]$/.test(lead)) continue;
+    if (sender && sender.name && nameKey(sender.name).split(' ').includes(nameKey(name))) continue;
+    out.push({ name, acronym, weight: isAcronym(name) ? 0.6 : 0.75, source: 'sentence-subject' });
+  }
+}
+
+function introCandidates(text: string, re: RegExp, weight: number, source: string, out: Candidate[], exclude: Set<string>): void {
+  re.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(text)) !== null) {
+    const after = nameAfter(text, m.index + m[0].length);
+    if (!after || !plausibleName(after.name, exclude)) continue;
+    const paren = /^\s*\(\s*([\p{Lu}\d][\p{L}\d&.!-]{1,15})\s*\)/u.exec(text.slice(after.end));
+    const acronym = paren && isAcronym(paren[1]!) ? paren[1]! : null;
+    out.push({ name: after.name, acronym, weight, source });
+  }
+}
+
+function signatureCandidates(signature: string, out: Candidate[], exclude: Set<string>): void {
+  for (const line of signature.split('\n')) {
+    for (const part of line.split(/\s+[|·•]\s+|\s{3,}/)) {
+      const segments = part.split(/,\s+/);
+      for (const seg of segments) {
+        const t = seg.trim();
+        if (!t || !hasOrgWord(t) || /@|www\.|https?:|\d{3}/.test(t)) continue;
+        const paren = /\(\s*([\p{Lu}\d][\p{L}\d&.!-]{1,15})\s*\)\s*$/u.exec(t);
+        const dash = /\s+[–—-]\s+([\p{Lu}\d][\p{L}\d&.!-]{1,15})\s*$/u.exec(t);
+        const core = (paren ? t.slice(0, paren.index) : dash ? t.slice(0, dash.index) : t).trim();
+        const name = nameBefore(core, core.length);
+        if (!name || name !== collapse(core) || !plausibleName(name, exclude)) continue;
+        const acr = paren?.[1] ?? dash?.[1] ?? null;
+        out.push({ name, acronym: acr && isAcronym(acr) ? acr : null, weight: 0.7, source: 'signature' });
+      }
+    }
+  }
+}
+
+function dashEndCandidates(body: string, out: Candidate[], exclude: Set<string>): void {
+  // "We want to join. – Partners Albania"
+  for (const line of body.split('\n')) {
+    const m = /\s[–—-]\s+([^–—-]+?)\s*$/u.exec(line);
+    if (!m) continue;
+    const after = nameAfter(m[1]!, 0);
+    if (after && after.name === m[1]!.trim().replace(/[.!]+$/, '') && plausibleName(after.name, exclude)) {
+      out.push({ name: after.name, acronym: null, weight: 0.65, source: 'dash-end' });
+    }
+  }
+}
+
+function chooseName(cands: Candidate[], all: Candidate[]): Candidate | null {
+  if (!cands.length) return null;
+  const best = [...cands].sort((a, b) => b.weight - a.weight)[0]!;
+  let { name, acronym } = best;
+  let weight = best.weight;
+  // An acronym used as the name: the full name given with that acronym elsewhere wins.
+  if (isAcronym(name)) {
+    const full = all.find((c) => c.acronym && nameKey(c.acronym) === nameKey(name) && !isAcronym(c.name));
+    if (full) {
+      acronym = name;
+      name = full.name;
+      weight = Math.max(weight, full.weight);
+    }
+  }
+  // A declined head ("Qendrës për ..."): prefer the nominative written elsewhere (signature).
+  const head = name.split(' ')[0] ?? '';
+  if (isDeclinedHead(head)) {
+    const nominative = all.find((c) => c !== best && !isDeclinedHead(c.name.split(' ')[0] ?? '') && sameOrganisation(c.name, name));
+    name = nominative ? normalCase(nominative.name) : toNominative(name);
+    acronym = acronym ?? nominative?.acronym ?? null;
+  }
+  if (isAllCaps(name) && name.includes(' ')) {
+    const normal = all.find((c) => !isAllCaps(c.name) && sameOrganisation(c.name, name));
+    name = normal ? normal.name : normalCase(name);
+  }
+  if (!acronym) {
+    const same = all.find((c) => c.acronym && sameOrganisation(c.name, name));
+    acronym = same?.acronym ?? null;
+  }
+  return { name, acronym, weight, source: best.source };
+}
+
+// ---- city, website, phone --------------------------------------------------------------
+
+function cityFrom(text: string, orgName: string | null): string | null {
+  let t = text;
+  if (orgName) t = t.split(orgName).join(' '.repeat(orgName.length));
+  const hit = findTowns(t).find((h) => h.nominative);
+  return hit ? hit.written : null;
+}
+
+const BASED_IN = /(?:based in|located in|headquartered in|from|with (?:its )?(?:seat|office|offices|headquarters) in|me seli n[eë]|me qend[eë]r n[eë]|me baz[eë] n[eë]|q[eë] vepron n[eë]|n[eë] qytetin e|nga qyteti i|nga)\s+(\p{Lu}[\p{L}-]+(?:\s+\p{Lu}[\p{L}]+)?)/gu;
+
+function cityInBody(body: string): string | null {
+  BASED_IN.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = BASED_IN.exec(body)) !== null) {
+    const words = m[1]!.split(/\s+/);
+    for (const w of [words.join(' '), words[0]!]) {
+      const f = townForm(w);
+      if (f?.nominative) return w;
+    }
+  }
+  return null;
+}
+
+const URL_RE = /(?<![@\w.-])((?:https?:\/\/)?(?:www\.)?[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+(?::\d+)?(?:\/[^\s<>()"'|]*)?)(?![\w-]*@)/gi;
+const KNOWN_TLD = /\.(?:org|com|net|al|info|eu|io|ngo|edu|gov|test|example|int|co|uk|de|it|fr|mk|xk|rs|me|online|site|eco|world|ong|foundation|network|institute|center|media|news)$/i;
+const FILE_EXT = /\.(?:pdf|docx?|xlsx?|pptx?|png|jpe?g|gif|zip|rar|txt|odt|eml|html?)$/i;
+
+function websites(text: string, ownDomains: string[], mailDomains: Set<string>): string[] {
+  const out: string[] = [];
+  URL_RE.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = URL_RE.exec(text)) !== null) {
+    const url = m[1]!.replace(/[.,;:!?)\]]+$/, '');
+    const host = url
+      .replace(/^https?:\/\//i, '')
+      .replace(/^www\./i, '')
+      .split(/[/:]/)[0]!
+      .toLowerCase();
+    const tld = host.split('.').pop() ?? '';
+    if (!/^[a-z]{2,}$/.test(tld) || FILE_EXT.test(host)) continue;
+    const explicit = /^(?:https?:\/\/|www\.)/i.test(url);
+    const before = fold(text.slice(Math.max(0, m.index - 25), m.index));
+    const labelled = /(?:\bweb(?:site|faqe|faqja)?|\bw|\burl|\bfaqja(?: e internetit)?|\bsite|\binternet)\s*:\s*$/.test(before);
+    if (!explicit && !labelled && !KNOWN_TLD.test(host)) continue;
+    if (!explicit && !labelled && host.split('.').length < 2) continue;
+    if (ownDomains.some((d) => host === d || host.endsWith(`.${d}`))) continue;
+    if (FREE_MAIL.test(`${host}.`) && !explicit) continue;
+    // A bare mail domain ("gmail.com") mentioned as such is not a website.
+    if (!explicit && !labelled && mailDomains.has(host)) continue;
+    out.push(url);
+  }
+  return out;
+}
+
+const PHONE_RE = /(?<![\w+/.])((?:\+|00)\d{2,3}[\s.\-/]*(?:\(0?\d{1,4}\)[\s.\-/]*)?\d{1,4}(?:[\s.\-/]?\d{2,4}){1,4}|\(?0\d{1,3}\)?(?:[\s.\-/]?\d{2,4}){2,4})(?![\w/])/g;
+
+function phones(text: string): { phone: string; index: number }[] {
+  const out: { phone: string; index: number }[] = [];
+  PHONE_RE.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = PHONE_RE.exec(text)) !== null) {
+    const phone = m[1]!.trim();
+    const digits = phone.replace(/\D/g, '').length;
+    if (digits < 8 || digits > 15) continue;
+    // Dates and protocol numbers: 2026-01-22, 22.01.2026
+    if (/^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}$/.test(phone) || /^(?:19|20)\d\d/.test(phone)) continue;
+    out.push({ phone, index: m.index });
+  }
+  return out;
+}
+
+// ---- contact designation ---------------------------------------------------------------
+
+const DESIGNATION =
+  /(?:focal point|contact person|point of contact|person(?:i)? (?:i )?kontakt(?:it)?|person kontakti|pika e kontaktit|personi kontaktues|will be (?:our|the) (?:representative|contact|focal)|can be reached|please (?:contact|write to|reach)|ju lutem (?:kontaktoni|shkruani)|mund t[eë] kontaktoni|kontaktoni|for (?:all|any) (?:further )?(?:communication|correspondence|matters|follow-up|questions)|p[eë]r (?:çdo|cdo|t[eë] gjitha) (?:komunikim|informacion|pyetje)|p[eë]rfaq[eë]suesi(?:ja)? (?:yn[eë]|jon[eë])|representative)/iu;
+
+const PERSON = /(\p{Lu}\p{Ll}+(?:[-'’]\p{Lu}?\p{Ll}+)?(?:\s+\p{Lu}\p{Ll}+(?:[-'’]\p{Lu}?\p{Ll}+)?){0,2})/u;
+
+function personIn(sentence: string, exclude: Set<string>): string | null {
+  const honor = new RegExp(`\\b(?:Ms|Mrs|Mr|Mx|Dr|Prof|z|znj|zj|zonja|zoti)\\.?\\s+${PERSON.source}`, 'u').exec(sentence);
+  if (honor) return honor[1]!;
+  const m = new RegExp(`(?:will be|is|shall be|[eë]sht[eë]|do t[eë] jet[eë]|:|–|—)\\s+${PERSON.source}`, 'u').exec(sentence);
+  if (m && !hasOrgWord(m[1]!) && m[1]!.split(/\s+/).length >= 2 && !exclude.has(nameKey(m[1]!))) return m[1]!;
+  return null;
+}
+
+export function stripHonorific(name: string): string {
+  return name.replace(HONORIFIC, '').trim();
+}
+
+function personLike(name: string): boolean {
+  const t = name.trim();
+  if (!t || t.includes('@') || hasOrgWord(t) || mentionsCoalition(t) || /\d/.test(t)) return false;
+  const tokens = t.split(/\s+/);
+  if (tokens.length > 4) return false;
+  if (tokens.length === 1 && townForm(t)) return false;
+  return tokens.every((w) => /^[\p{Lu}][\p{L}'’.-]*$/u.test(w) || /^(?:van|von|de|di|da|del)$/i.test(w));
+}
+
+function isPersonal(address: MailAddress | null, own: string[]): boolean {
+  if (!address) return false;
+  const local = address.address.split('@')[0] ?? '';
+  if (ROLE_LOCAL.test(local)) return false;
+  if (own.some((o) => sameAddress(o, address.address))) return false;
+  return true;
+}
+
+// ---- the extraction ----------------------------------------------------------------
+
+export function extract(input: ExtractInput): Extracted {
+  const confidence: Record<string, number> = {};
+  const { body, signature, attachments } = input;
+  const ownText = signature ? `${body}\n\n${signature}` : body;
+  const exclude = new Set<string>();
+  for (const d of input.ownDomains) {
+    const label = d.split('.')[0];
+    if (label) exclude.add(nameKey(label));
+  }
+
+  const structured = structuredLines(ownText);
+  const structuredAtt = attachments ? structuredLines(attachments) : {};
+
+  // -- organisation name candidates
+  const cands: Candidate[] = [];
+  if (structured.org && plausibleName(structured.org, exclude)) {
+    const paren = /^(.*?)\s*\(\s*([^)]+)\s*\)\s*$/.exec(structured.org);
+    cands.push({
+      name: paren ? paren[1]!.trim() : structured.org.trim(),
+      acronym: paren && isAcronym(paren[2]!) ? paren[2]! : null,
+      weight: 0.95,
+      source: 'structured',
+    });
+  }
+  introCandidates(body, ON_BEHALF, 0.9, 'on-behalf', cands, exclude);
+  introCandidates(body, OUR_ORG, 0.85, 'our-organisation', cands, exclude);
+  parenCandidates(body, 0.85, 'body-acronym', cands, exclude);
+  subjectCandidates(body, cands, exclude, input.sender);
+  parenCandidates(signature, 0.8, 'signature-acronym', cands, exclude);
+  dashAcronymCandidates(signature, 0.78, cands, exclude);
+  signatureCandidates(signature, cands, exclude);
+  dashEndCandidates(body, cands, exclude);
+  const senderName = input.sender?.name ?? '';
+  if (senderName && hasOrgWord(senderName) && plausibleName(senderName, exclude)) {
+    cands.push({ name: senderName.replace(/^["']|["']$/g, '').trim(), acronym: null, weight: 0.55, source: 'display-name' });
+  }
+  if (input.organizationHeader && plausibleName(input.organizationHeader, exclude)) {
+    cands.push({ name: input.organizationHeader.trim(), acronym: null, weight: 0.5, source: 'organization-header' });
+  }
+  // Attached letters: their own candidates, with lower weights.
+  const attCands: Candidate[] = [];
+  if (attachments) {
+    if (structuredAtt.org && plausibleName(structuredAtt.org, exclude)) attCands.push({ name: structuredAtt.org, acronym: null, weight: 0.5, source: 'attachment-structured' });
+    introCandidates(attachments, ON_BEHALF, 0.45, 'attachment-on-behalf', attCands, exclude);
+    parenCandidates(attachments, 0.45, 'attachment-acronym', attCands, exclude);
+    subjectCandidates(attachments, attCands, exclude, input.sender);
+  }
+  // A name that also appears in the signature or an attachment is more certain.
+  const all = [...cands, ...attCands];
+  const chosen = chooseName(cands.length ? cands : attCands, all);
+  let orgName = chosen?.name ?? null;
+  let acronym = chosen?.acronym ?? null;
+  if (orgName) {
+    orgName = orgName.replace(/\s+/g, ' ').trim();
+    const corroborated = all.filter((c) => sameOrganisation(c.name, orgName!)).length;
+    confidence['organization.name'] = Math.min(0.99, (chosen?.weight ?? 0.5) + (corroborated > 1 ? 0.05 : 0));
+  } else confidence['organization.name'] = 0;
+  if (!acronym && (structured.acronym ?? structuredAtt.acronym)) {
+    const a = (structured.acronym ?? structuredAtt.acronym)!.trim();
+    if (a.length <= 20) acronym = a;
+  }
+  if (acronym && orgName && nameKey(acronym) === nameKey(orgName)) acronym = null;
+  confidence['organization.acronym'] = acronym ? 0.8 : 0.5;
+
+  // -- city
+  let city: string | null = null;
+  if (structured.city) {
+    const hit = findTowns(structured.city)[0];
+    city = hit ? hit.written : structured.city.split(/[,;(]/)[0]!.trim() || null;
+    confidence['organization.city'] = 0.95;
+  }
+  if (!city && structured.address) city = cityFrom(structured.address, null);
+  if (!city && signature) city = cityFrom(signature, orgName);
+  if (!city) city = cityInBody(body);
+  if (!city && orgName) city = cityFrom(orgName, null);
+  if (!city && attachments) city = cityFrom(attachments.split('\n').slice(0, 6).join('\n'), orgName) ?? cityInBody(attachments);
+  confidence['organization.city'] ??= city ? 0.75 : 0.5;
+
+  // -- website
+  const mailDomains = new Set<string>();
+  for (const m of `${ownText}\n${attachments}`.matchAll(/[\w.+-]+@([\w-]+(?:\.[\w-]+)+)/g)) mailDomains.add(m[1]!.toLowerCase());
+  if (input.sender) mailDomains.add(domainOf(input.sender.address));
+  const site =
+    (structured.website ? websites(structured.website, input.ownDomains, mailDomains)[0] : undefined) ??
+    websites(signature, input.ownDomains, mailDomains)[0] ??
+    websites(body, input.ownDomains, mailDomains)[0] ??
+    (attachments ? websites(attachments, input.ownDomains, mailDomains)[0] : undefined) ??
+    null;
+  confidence['organization.website'] = site ? 0.85 : 0.6;
+
+  // -- contact: a designated person, a structured list, Reply-To, From.
+  const ownAddrs = input.ownAddresses;
+  let contactEmail: string | null = null;
+  let contactName: string | null = null;
+  let contactPhone: string | null = null;
+  let emailConf = 0.9;
+  const personExclude = new Set<string>();
+  if (input.sender?.name) personExclude.add(nameKey(input.sender.name));
+  if (structured.contactName && personLike(stripHonorific(structured.contactName.split(/[,(]/)[0]!.trim()))) {
+    contactName = structured.contactName.split(/[,(]/)[0]!.trim();
+  }
+  for (const s of sentences(body)) {
+    if (!DESIGNATION.test(s)) continue;
+    const email = /[\w.+-]+@[\w-]+(?:\.[\w-]+)+/.exec(s)?.[0];
+    const mentionsMe = /\b(?:me|myself|mua|meje|ne|us)\b(?: directly| drejtp[eë]rdrejt)?/i.test(s) && !email;
+    if (mentionsMe) continue;
+    const person = personIn(s, personExclude);
+    if (email && !ownAddrs.some((o) => sameAddress(o, email))) {
+      contactEmail = email;
+      emailConf = 0.85;
+      if (person) contactName = person;
+      const p = phones(s)[0];
+      if (p) contactPhone = p.phone;
+      break;
+    }
+    if (person && !contactName) {
+      contactName = person;
+      const p = phones(s)[0];
+      if (p) contactPhone = p.phone;
+    }
+  }
+  if (!contactEmail && structured.email) {
+    const e = /[\w.+-]+@[\w-]+(?:\.[\w-]+)+/.exec(structured.email)?.[0];
+    if (e && !ownAddrs.some((o) => sameAddress(o, e))) {
+      contactEmail = e;
+      emailConf = 0.9;
+    }
+  }
+  if (!contactName && structured.contactName && personLike(stripHonorific(structured.contactName.split(/[,(]/)[0]!))) {
+    contactName = structured.contactName.split(/[,(]/)[0]!.trim();
+  }
+  if (!contactEmail) {
+    if (isPersonal(input.replyTo, ownAddrs)) {
+      contactEmail = input.replyTo!.address;
+      if (!contactName && input.replyTo!.name && personLike(stripHonorific(input.replyTo!.name))) contactName = input.replyTo!.name;
+      emailConf = 0.85;
+    } else if (input.sender && !ownAddrs.some((o) => sameAddress(o, input.sender!.address))) {
+      contactEmail = input.sender.address;
+      emailConf = 0.9;
+    }
+  }
+  if (!contactName && input.sender?.name && contactEmail && sameAddress(contactEmail, input.sender.address)) {
+    const n = stripHonorific(input.sender.name.replace(/^["']|["']$/g, ''));
+    if (personLike(n)) contactName = n;
+  }
+  if (!contactName && signature) {
+    // The first line of a signature that reads like a person's name ("Ilir", "Rezarta Çela").
+    for (const line of signature.split('\n').slice(0, 3)) {
+      const t = stripHonorific(line.trim().replace(/[,.]$/, ''));
+      if (t && personLike(t) && !(orgName && sameOrganisation(t, orgName))) {
+        contactName = t;
+        break;
+      }
+    }
+  }
+  if (contactName) contactName = stripHonorific(collapse(contactName));
+  confidence['contact.email'] = contactEmail ? emailConf : 0;
+  confidence['contact.name'] = contactName ? 0.8 : 0.5;
+
+  if (!contactPhone && structured.phone) contactPhone = phones(structured.phone)[0]?.phone ?? null;
+  if (!contactPhone) contactPhone = phones(signature)[0]?.phone ?? null;
+  if (!contactPhone) {
+    // A number in the body only when it is introduced as one.
+    for (const p of phones(body)) {
+      const before = fold(body.slice(Math.max(0, p.index - 30), p.index));
+      if (/(?:tel|phone|mobile|mob|cel|gsm|numr|number|call|telefon)\w*\.?\s*:?\s*$/.test(before)) {
+        contactPhone = p.phone;
+        break;
+      }
+    }
+  }
+  if (!contactPhone && attachments) contactPhone = phones(attachments)[0]?.phone ?? null;
+  confidence['contact.phone'] = contactPhone ? 0.8 : 0.5;
+
+  return {
+    organization: { name: orgName, acronym, city, website: site },
+    contact: { name: contactName, email: contactEmail, phone: contactPhone },
+    confidence,
+  };
+}

@@ -1,0 +1,221 @@
+import { z } from 'zod';
+import type { MailAddress, MailInput } from '../mail.ts';
+import { domainOf, header, sameAddress } from '../mail.ts';
+import { automaticSignals, autoReplyWording, isAutomatic } from './automatic.ts';
+import { extract } from './extract.ts';
+import { scoreIntent } from './intent.ts';
+import { detectLanguage } from './language.ts';
+import { parseAddressText, splitMail, splitText, type Split } from './segments.ts';
+
+/**
+ * Reading one message as a careful coordinator would: what it is, in which
+ * language to answer, and who is asking. Pure: no I/O, the same input always
+ * gives the same reading.
+ */
+
+export const KINDS = ['join_request', 'withdrawal', 'auto_reply', 'bounce', 'other'] as const;
+export type Kind = (typeof KINDS)[number];
+
+const nullableString = z.string().min(1).nullable();
+
+export const ReadingSchema = z.object({
+  kind: z.enum(KINDS),
+  language: z.enum(['sq', 'en']).nullable(),
+  organization: z
+    .object({ name: nullableString, acronym: nullableString, city: nullableString, website: nullableString })
+    .nullable(),
+  contact: z.object({ name: nullableString, email: nullableString, phone: nullableString }).nullable(),
+  /** 0..1 for 'kind', 'language' and each extracted field ('organization.name', 'contact.email' ...). */
+  confidence: z.record(z.string(), z.number().min(0).max(1)),
+  /** Required fields that could not be found, e.g. ['organization.name'] — the acknowledgement asks for them. */
+  missing: z.array(z.string()),
+  attachments: z.array(z.object({ filename: z.string().nullable(), contentType: z.string(), size: z.number().int().nonnegative() })),
+  /** Machine-generated (RFC 3834, DSN, list mail...): never answer it. */
+  automatic: z.boolean(),
+  /** True when the request was read from a forwarded message (inline or attached). */
+  forwarded: z.boolean(),
+});
+export type Reading = z.infer<typeof ReadingSchema>;
+
+export interface UnderstandOptions {
+  /** The coalition's own mailbox (info@...). Defaults to Delivered-To / X-Original-To. */
+  coalitionAddress?: string;
+  /** Coordinators' addresses: their mail is never the requester's. */
+  knownCoordinators?: string[];
+}
+
+export { isAutomatic, automaticSignals } from './automatic.ts';
+export { newText, replyLines, splitMail, splitText, type Split, type Forwarded } from './segments.ts';
+export { detectLanguage } from './language.ts';
+export { scoreIntent } from './intent.ts';
+
+/** Required fields per kind: what an acknowledgement must ask for when it is missing. */
+const REQUIRED: Partial<Record<Kind, string[]>> = {
+  join_request: ['organization.name', 'contact.email', 'contact.name'],
+  withdrawal: ['organization.name', 'contact.email'],
+};
+
+const JOIN_THRESHOLD = 2;
+
+interface RequestSource {
+  text: Split;
+  sender: MailAddress | null;
+  replyTo: MailAddress | null;
+  forwarded: boolean;
+}
+
+/** Letters attached as documents (not returned messages): their text counts as given. */
+function documentText(mail: MailInput): string {
+  return mail.attachments
+    .filter((a) => !a.isMessage && a.text && !/^message\/|^text\/rfc822/.test(a.contentType))
+    .map((a) => a.text!)
+    .join('\n\n')
+    .slice(0, 50_000);
+}
+
+function attachedMessage(mail: MailInput): { sender: MailAddress | null; replyTo: MailAddress | null; split: Split } | null {
+  const att = mail.attachments.find((a) => a.isMessage && a.contentType !== 'text/rfc822-headers' && a.text);
+  if (!att?.text) return null;
+  const text = att.text;
+  const blank = text.search(/\n\s*\n/);
+  const head = blank < 0 ? '' : text.slice(0, blank);
+  const from = /^From:\s*(.+)$/im.exec(head)?.[1];
+  const replyTo = /^Reply-To:\s*(.+)$/im.exec(head)?.[1];
+  const subject = /^Subject:\s*(.*)$/im.exec(head)?.[1] ?? '';
+  return {
+    sender: from ? parseAddressText(from) : null,
+    replyTo: replyTo ? parseAddressText(replyTo) : null,
+    split: splitText(blank < 0 ? text : text.slice(blank), subject),
+  };
+}
+
+export function understand(mail: MailInput, opts: UnderstandOptions = {}): Reading {
+  const coalition = opts.coalitionAddress ?? header(mail, 'delivered-to') ?? header(mail, 'x-original-to') ?? null;
+  const ownAddresses = [coalition, ...(opts.knownCoordinators ?? [])].filter((a): a is string => !!a && a.includes('@'));
+  const ownDomains = [...new Set(ownAddresses.map(domainOf).filter((d) => d !== ''))];
+  const attachments = mail.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, size: a.size }));
+  const signals = automaticSignals(mail);
+  const automatic = isAutomatic(mail);
+  const split = splitMail(mail);
+  const confidence: Record<string, number> = {};
+
+  const base = { attachments, forwarded: false };
+  const ownForLanguage = split.own;
+
+  // 1. Delivery status notifications, whatever they carry (a returned join request stays a bounce).
+  if (signals.dsn) {
+    const lang = detectLanguage(ownForLanguage || mail.subject);
+    return finish({ ...base, kind: 'bounce', language: lang.language, automatic: true, confidence: { kind: 0.97, language: lang.confidence } });
+  }
+
+  // 2. Auto-replies: by header, by localised subject, or by wording alone.
+  const wording = autoReplyWording(split.own);
+  const byHeader = signals.autoReplyHeader || signals.receipt || (signals.autoSubmitted && wording >= 1);
+  const isReplyish = mail.inReplyTo !== null || /^\s*(?:re|aw|sv|odp|r)\s*:/i.test(mail.subject);
+  if (byHeader || signals.autoSubject) {
+    const lang = detectLanguage(ownForLanguage || mail.subject);
+    return finish({ ...base, kind: 'auto_reply', language: lang.language, automatic: true, confidence: { kind: byHeader && signals.autoSubject ? 0.98 : 0.93, language: lang.confidence } });
+  }
+
+  // 3. The request itself: own text, or the original of a human forward.
+  const docs = documentText(mail);
+  let source: RequestSource = { text: split, sender: mail.from[0] ?? null, replyTo: mail.replyTo[0] ?? null, forwarded: false };
+  const ownIntent = scoreIntent({ text: split.own, subject: mail.subject, attachmentText: docs });
+  let intent = ownIntent;
+  const fwd = split.forward;
+  const attached = fwd ? null : attachedMessage(mail);
+  if (!automatic && (fwd || attached)) {
+    const fText = fwd ? splitText(fwd.text, fwd.subject ?? '') : attached!.split;
+    const fIntent = scoreIntent({ text: fText.own, subject: fwd?.subject ?? '' });
+    const combined = { join: fIntent.join + ownIntent.join * 0.5, withdrawal: fIntent.withdrawal + ownIntent.withdrawal * 0.5, evidence: [...ownIntent.evidence, ...fIntent.evidence] };
+    if (fIntent.join >= JOIN_THRESHOLD || fIntent.withdrawal >= JOIN_THRESHOLD || (combined.join >= JOIN_THRESHOLD && fIntent.join > 0) || (combined.withdrawal >= JOIN_THRESHOLD && fIntent.withdrawal > 0)) {
+      intent = combined;
+      source = {
+        text: fText,
+        sender: fwd ? fwd.from : attached!.sender,
+        replyTo: fwd ? fwd.replyTo : attached!.replyTo,
+        forwarded: true,
+      };
+    }
+  }
+
+  // Wording-only auto-replies (no header, no subject prefix): short answers that say "I am away".
+  if (!source.forwarded && wording >= 2 && intent.join < JOIN_THRESHOLD && intent.withdrawal < JOIN_THRESHOLD && (isReplyish || split.own.length < 600)) {
+    const lang = detectLanguage(ownForLanguage);
+    return finish({ ...base, kind: 'auto_reply', language: lang.language, automatic: true, confidence: { kind: 0.75, language: lang.confidence } });
+  }
+
+  let kind: Kind = 'other';
+  if (intent.withdrawal >= JOIN_THRESHOLD && intent.withdrawal >= intent.join) kind = 'withdrawal';
+  else if (intent.join >= JOIN_THRESHOLD) kind = 'join_request';
+  const strength = Math.max(intent.join, intent.withdrawal);
+  confidence.kind = kind === 'other' ? (strength === 0 ? 0.9 : Math.max(0.5, 0.85 - strength * 0.15)) : Math.min(0.98, 0.6 + strength * 0.1);
+
+  const langText = kind !== 'other' && source.forwarded ? source.text.own : ownForLanguage;
+  const lang = detectLanguage(langText.trim() ? langText : mail.subject);
+  confidence.language = lang.confidence;
+
+  if (kind === 'other') {
+    return finish({ ...base, kind, language: lang.language, automatic, confidence });
+  }
+
+  const sender = source.sender;
+  const ext = extract({
+    body: source.text.body,
+    signature: source.text.signature,
+    attachments: docs,
+    sender,
+    replyTo: source.replyTo,
+    organizationHeader: source.forwarded ? null : header(mail, 'organization'),
+    ownAddresses: ownAddresses.filter((a) => !(sender && sameAddress(a, sender.address) && source.forwarded)),
+    ownDomains,
+  });
+  Object.assign(confidence, ext.confidence);
+  return finish({
+    ...base,
+    kind,
+    language: lang.language,
+    automatic,
+    forwarded: source.forwarded,
+    organization: ext.organization,
+    contact: ext.contact,
+    confidence,
+  });
+}
+
+function finish(r: {
+  kind: Kind;
+  language: 'sq' | 'en' | null;
+  automatic: boolean;
+  forwarded: boolean;
+  attachments: Reading['attachments'];
+  confidence: Record<string, number>;
+  organization?: Reading['organization'];
+  contact?: Reading['contact'];
+}): Reading {
+  const organization = r.organization ?? null;
+  const contact = r.contact ?? null;
+  const values: Record<string, string | null> = {
+    'organization.name': organization?.name ?? null,
+    'organization.acronym': organization?.acronym ?? null,
+    'organization.city': organization?.city ?? null,
+    'organization.website': organization?.website ?? null,
+    'contact.name': contact?.name ?? null,
+    'contact.email': contact?.email ?? null,
+    'contact.phone': contact?.phone ?? null,
+  };
+  const missing = (REQUIRED[r.kind] ?? []).filter((f) => !values[f]);
+  const confidence: Record<string, number> = {};
+  for (const [k, v] of Object.entries(r.confidence)) confidence[k] = Math.round(Math.min(1, Math.max(0, v)) * 100) / 100;
+  return {
+    kind: r.kind,
+    language: r.language,
+    organization,
+    contact,
+    confidence,
+    missing,
+    attachments: r.attachments,
+    automatic: r.automatic || r.kind === 'auto_reply' || r.kind === 'bounce',
+    forwarded: r.forwarded,
+  };
+}

@@ -1,0 +1,106 @@
+import { fold, sentences } from './text.ts';
+
+/**
+ * Does the sender ask to join (sign, endorse, be added to) the coalition or
+ * its joint statement, or to be removed? Read sentence by sentence on folded
+ * text (so "anëtarësohemi" and "anetaresohemi" are the same word). A sentence
+ * counts when it has an intent verb AND a wish/request marker, and no cue that
+ * the verb is used otherwise ("join us at our conference", "we invite you to
+ * join", "remove me from the mailing list", "please correct our name").
+ */
+
+// ---- join -----------------------------------------------------------------
+
+const JOIN_VERB_EN =
+  /\b(?:join(?:ing)?\b(?! us\b| with us\b)|sign(?:ing)?(?: on| onto| up(?: to)?)?\b(?! (?:in|out)\b)|co-?sign(?:ing)?|endors(?:e|ing|ement)\b|becom(?:e|ing) (?:a |an )?(?:member|signator|part|partner|signing)|be(?:ing)? (?:added|listed|included|registered|counted|part of)|add(?:ing)? (?:our|its|the|my) (?:name|organi[sz]ation|signature|logo|support)|add(?:ing)? us\b|include us\b|list us\b|count us in|sign us up|adher(?:e|ing)\b|accession to|membership (?:in|of|to)|apply(?:ing)? (?:for|to become) (?:a )?member|(?:to )?subscribe to the (?:joint )?(?:statement|declaration)|put (?:our|its) (?:name|signature))/;
+const JOIN_VERB_SQ =
+  /(?:\bbashkoh(?:emi|et|en|em|esh)\b|\bt'?u bashkuar\b|\bi bashkohe(?:mi|t|n)\b|\banetaresoh(?:emi|et|en|em)\b|\bt'?u anetaresuar\b|\banetaresim(?:in|i|it)?\b|\bnenshkru(?:ajme|aje|ajne|aj|an|ar|ajte)\b|\bnenshkrimin\b|\bnenshkrim(?:i)?\b(?! te (?:ligjit|marreveshjes|kontrates))|\bader(?:ojme|oje|ojne|oj|on|uar|im|imin)\b|\bbehemi (?:pjese|anetar|nenshkrues)|\bbehet (?:pjese|anetar|nenshkruese?)|\bte jemi pjese\b|\bte perfshihe(?:mi|t)\b|\bna (?:perfshini|shtoni|listoni|rregjistroni|regjistroni)\b|\bte shtohe(?:mi|t)\b|\bshtoni (?:emrin|organizaten)|\bte listohe(?:mi|t)\b|\bmbeshtesim deklaraten|\bmbeshtetjen (?:tone|e organizates) (?:per|ndaj) deklarat)/;
+const WISH_EN =
+  /\b(?:want|wants|wish|wishes|would like|'d like|would love|would be (?:glad|happy|pleased|honou?red|delighted|keen|interested)|(?:am|are|is) (?:glad|happy|pleased|keen|eager|ready|interested|willing|delighted|honou?red|writing)|interest(?:ed)? in|hereby|request(?:s|ing|ed)?|ask(?:s|ing)? (?:to|for|you to|that)|apply(?:ing)?|intend(?:s)?|plan(?:s|ning)? to|confirm(?:s|ing)?|express(?:es|ing)?|decided|decision|hope(?:s)? to|seek(?:s|ing)?|let us|please|kindly|could you|can you|would you|we (?:will|shall|would)|us to|to be able to|like to)\b/;
+const WISH_SQ =
+  /(?:\bdeshiro(?:jme|j|n|jne)\b|\bduam\b|\bdo te (?:donim|deshironim|ishim)\b|\bkerko(?:jme|j|n|jne)\b|\bkerkes[eaen]\b|\binteres(?:in|i)?\b|\bte interesuar\b|\bte gatshem\b|\bme kenaqesi\b|\bshpreh(?:im|ur|in)\b|\bkonfirmo(?:jme|j)\b|\bvendos(?:ur|i|em)\b|\bju lut(?:em|emi)\b|\blutemi\b|\bsynojme\b|\bper t'?u\b|\bper te\b|\bper t'?i\b|\bme ane te kesaj\b|\bdergojme\b|\bdua\b|\bdeshirojme\b|\bdeshira\b)/;
+const JOIN_NEGATIVE =
+  /(?:\bjoin us\b|\bjoin (?:the |our |a |this )?(?:conference|meeting|event|webinar|session|call|workshop|training|discussion|panel|roundtable|launch|celebration|zoom|teams|meet|online|live|forum on|debate|festival|campaign|march|protest|network of)\b|\binvit(?:e|es|ing|ation|ed) (?:you|your|all|to|the|organi[sz]ations|csos|partners|members)\b|\byou are (?:invited|welcome)\b|\bwelcome to join\b|\bfeel free to join\b|\bjoin the (?:mailing|newsletter)|\b(?:ju )?fto(?:jme|j|n|ne)\b|\bftese\b|\bbashkohuni\b|\bte bashkoheni\b|\bte nenshkruani\b|\bte anetaresoheni\b|\bte aderoni\b|\bbehuni\b|\bte beheni\b|\bna bashkohuni\b|\bmirepresim\b|\bjoined\b|\bsigned\b(?! (?:up|by))|\balready (?:a )?(?:member|signator))/;
+/** A question only about conditions or the procedure does not state a wish. */
+const CONDITION_QUESTION =
+  /\b(?:what (?:are|is) the (?:conditions|requirements|criteria|procedure|process|steps)|how (?:can|do|could|would|does) (?:we|an? organi[sz]ation|one|i)|is it possible|are (?:there )?any (?:conditions|requirements|fees|costs)|cilat (?:jane|eshte)|si (?:mund|behet|funksionon)|a mund\b|cfare duhet|kushtet|kriteret|procedur)/;
+const POLITE_REQUEST = /\b(?:could|can|would|may) (?:you|we) (?:please )?(?:add|include|list|register|sign|join|accept|count)\b|\bna (?:shtoni|perfshini|regjistroni)\b|\ba mund te na (?:shtoni|perfshini|regjistroni)\b/;
+
+// ---- withdrawal --------------------------------------------------------------
+
+const WITHDRAW_EN =
+  /\b(?:withdraw(?:ing|al|s|n)?\b|be removed\b|remov(?:e|ing|al of) (?:our|the|its|my organi[sz]ation'?s?|us)\b(?! from (?:the |your )?(?:mailing|distribution|e-?mail) list)|take (?:our|its) (?:name|signature|organi[sz]ation) (?:off|out|down)|(?:name|signature) (?:has been |be |is )?taken (?:off|out|down)|delist|no longer (?:wish|want|be|remain|able|in a position|support|endorse|consider ourselves)|leav(?:e|ing) the (?:coalition|network|statement|initiative|platform)|step(?:ping)? (?:down|back|out) from|suspend(?:ing|s)? (?:our |its )?(?:participation|membership|signature|involvement)|cancel(?:l?ing|s)? (?:our |its )?(?:membership|signature|endorsement|participation)|retract(?:ing|s)? (?:our |its )?(?:signature|endorsement|support)|revok(?:e|ing) (?:our |its )?(?:signature|endorsement|membership)|opt(?:ing)? out of the (?:coalition|statement)|discontinu(?:e|ing) (?:our |its )?(?:membership|participation)|terminat(?:e|ing) (?:our |its )?membership|end(?:ing)? (?:our |its )?(?:membership|participation))/;
+const WITHDRAW_SQ =
+  /(?:\bterhiq(?:emi|et|en|em|ni)\b|\bterheq(?:je|jen|ja|jes|im|in)\b|\bterhequr\b|\bhiq(?:ni|et|im|ur)? (?:emrin|emri|organizaten|organizata|nenshkrimin|nenshkrimi|logon|logoja)\b|\bte hiqet\b|\bheqjen e (?:emrit|organizates|nenshkrimit)\b|\bna hiqni\b|\blargohe(?:mi|t)\b|\blargimin (?:tone|e organizates)|\bpezullo(?:jme|j|n|het|ni)\b|\bpezullim(?:in)?\b|\bnuk (?:deshirojme|duam|mund) (?:me )?te (?:jemi|mbetemi|vazhdojme|figurojme)|\banulo(?:ni|jme) (?:nenshkrimin|anetaresimin|mbeshtetjen)|\brevoko(?:jme|j)\b|\bte mos (?:jemi|figurojme|listohemi|perfshihemi)|\bfshini emrin|\bte fshihet)/;
+const WITHDRAW_NEGATIVE =
+  /(?:\bremove me\b|\bunsubscrib|\bmy (?:e-?mail|address)\b|\bmailing list\b|\bdistribution list\b|\bnewsletter\b|\bme hiqni\b|\bc'?regjistro|\blista e (?:postimeve|email|adresave)|\bcorrect(?:ion|ed|ly)?\b|\bmisspel|\btypo\b|\bspelling\b|\bkorrigj|\bgabim\b|\bdrejtshkrim|\bshkruar gabim|\bwithdraw(?:ing|n)? (?:the|a|their|its) (?:law|bill|draft|proposal|funds?|money|application for funding)|\bterhiq(?:et|en) (?:ligji|projektligji|draft))/;
+
+/** Words that tie an intent to the coalition or its statement. */
+const TARGET =
+  /\b(?:coalition|koalicion\w*|statement|declaration|deklarat\w*|signator\w*|nenshkrues\w*|ogp|open government|qeverisje te hapur|network|rrjet\w*|initiative|nism\w*|platform\w*|membership|anetaresi\w*|the list|listen|lista\w*|members|anetar\w*)\b/;
+
+export interface IntentScore {
+  join: number;
+  withdrawal: number;
+  /** The sentences that counted, for the record. */
+  evidence: string[];
+}
+
+function sentenceScores(sentence: string): { join: number; withdrawal: number } {
+  const f = fold(sentence);
+  let join = 0;
+  let withdrawal = 0;
+  const joinVerb = JOIN_VERB_EN.test(f) || JOIN_VERB_SQ.test(f);
+  if (joinVerb && !JOIN_NEGATIVE.test(f)) {
+    const question = /\?\s*$/.test(sentence.trim());
+    const wish = WISH_EN.test(f) || WISH_SQ.test(f) || /^(?:we|i|our organi[sz]ation|ne)\b.*\b(?:will|shall|do)\b/.test(f);
+    if (question) {
+      if (POLITE_REQUEST.test(f) && !CONDITION_QUESTION.test(f)) join = 1.5;
+    } else if (wish) join = TARGET.test(f) ? 2 : 1.5;
+    else join = 0.75;
+  }
+  if ((WITHDRAW_EN.test(f) || WITHDRAW_SQ.test(f)) && !WITHDRAW_NEGATIVE.test(f)) {
+    withdrawal = TARGET.test(f) || /\b(?:our|its) (?:name|signature)\b|\bemrin\b|\bnenshkrimin\b/.test(f) ? 2 : 1;
+  }
+  return { join, withdrawal };
+}
+
+/**
+ * Scores the sender's own text (and, with a smaller weight, the subject when it
+ * is not a reply, and the text of an attached letter). join/withdrawal >= 2
+ * means a clear request.
+ */
+export function scoreIntent(input: { text: string; subject?: string; attachmentText?: string }): IntentScore {
+  const evidence: string[] = [];
+  let join = 0;
+  let withdrawal = 0;
+  const all = fold(input.text);
+  const targetInText = TARGET.test(all);
+  for (const s of sentences(input.text)) {
+    const sc = sentenceScores(s);
+    if (sc.join > 0 || sc.withdrawal > 0) evidence.push(s);
+    join += sc.join;
+    withdrawal += sc.withdrawal;
+  }
+  const subject = input.subject ?? '';
+  const isReply = /^\s*(?:re|aw|sv|odp|r|pergjigje|p[eë]rgjigje)\s*:/i.test(subject);
+  const fs = fold(subject);
+  const subjectTarget = TARGET.test(fs);
+  if (subject.trim() !== '' && !isReply) {
+    const sc = sentenceScores(subject);
+    // A subject is a title: "Request to join", "Anëtarësim në koalicion", "Tërheqje nga Deklarata".
+    const titleJoin = /\b(?:request|application|kerkese|aplikim)\b.*\b(?:join|membership|sign|anetaresim|nenshkrim|bashkim)|^\s*(?:anetaresim|membership|joining)\b/.test(fs);
+    join += Math.max(sc.join, titleJoin ? 1 : 0) * 0.5;
+    withdrawal += sc.withdrawal * 0.5 + (/^\s*(?:terheqje|withdrawal)\b/.test(fs) ? 0.5 : 0);
+  }
+  // A wish to join with no object ("We want to join.") counts when the subject or text names the coalition.
+  if (join > 0 && join < 2 && (targetInText || subjectTarget) && evidence.some((e) => /^(?:we|i|ne|duam|deshirojme)\b/i.test(fold(e)))) join += 0.5;
+  if (input.attachmentText) {
+    for (const s of sentences(input.attachmentText.slice(0, 20_000))) {
+      const sc = sentenceScores(s);
+      join += sc.join * 0.5;
+      withdrawal += sc.withdrawal * 0.5;
+    }
+  }
+  return { join, withdrawal, evidence };
+}

@@ -1,0 +1,178 @@
+import { collapse, fold, isAllCaps, nameKey, titleCase } from './text.ts';
+
+/**
+ * Finding an organisation's name in free text. A name is a run of capitalised
+ * words with the small linking words of Albanian and English between them
+ * ("Instituti për Zhvillimin e Habitatit", "Albanian Center for Economic
+ * Research", 'Fondacioni "Korça Qytetare"'), optionally followed by its
+ * acronym in parentheses.
+ */
+
+/** Words that make a phrase an organisation, folded. */
+export const ORG_WORDS =
+  /\b(?:shoqat\w*|qend(?:ra|res|er|ren)\b|fondacion\w*|institut\w*|forum\w*|rrjet\w*|levizj\w*|agjenci\w*|organizat\w*|komitet\w*|keshill\w*|union\w*|klub\w*|aleanc\w*|grup\w*|nism\w*|observator\w*|platform\w*|akademi\w*|shoqeri\w*|federat\w*|dhoma|lidhj\w*|bashkim\w*|kooperativ\w*|association|associazione|center|centre|foundation|institute|network|committee|council|club|alliance|group|initiative|observatory|academy|society|federation|movement|trust|partners|agency|watch|youth|women|lab|hub|media|chamber|league|ngo|organi[sz]ation|fund|mission|ombudsman|cso|oshc)\b/;
+
+/** Phrases that name the coalition, its statement or OGP, never a requester. */
+const COALITION = /\b(?:coalition|koalicion\w*|ogp|open government|qeverisje te hapur|partneritet\w*|deklarat\w*|joint statement|statement)\b/;
+
+export const CONNECTORS = new Set(['për', 'per', 'e', 'i', 'të', 'te', 'së', 'se', 'dhe', 'and', 'for', 'of', 'on', 'the', 'de', 'në', 'ne', 'mbi', '&', 'in', 'mes', 'pa', 'a']);
+const LEADING_JUNK = new Set(['the', 'of', 'për', 'per', 'e', 'i', 'të', 'te', 'së', 'se', 'në', 'ne', 'and', 'dhe', 'on', 'in', 'for', 'a', 'mes', 'pa', 'de', '&', 'mbi']);
+/** Capitalised words that start sentences, never organisations. */
+const NOT_A_NAME = new Set(
+  (
+    'we i our my it this that these they he she you please dear hello hi thank thanks kind best regards ' +
+    'ne unë une ju ai ajo kjo ky këto keto organizata shoqata jonë jone tonë tone përshëndetje pershendetje faleminderit ' +
+    'sincerely following as with after before since also moreover however dhe por gjithashtu pas para si ' +
+    'mr ms mrs dr prof z znj zj the email e-mail tel phone mobile web www'
+  ).split(/\s+/),
+);
+
+export const ACRONYM = /^[\p{Lu}\d][\p{L}\d&.!-]{1,15}$/u;
+
+export function isAcronym(s: string): boolean {
+  const t = s.trim();
+  if (!ACRONYM.test(t)) return false;
+  const upper = t.replace(/[^\p{Lu}]/gu, '').length;
+  return upper >= 2 && upper >= t.replace(/[^\p{L}]/gu, '').length / 2 && !/^\d+$/.test(t);
+}
+
+function isCapToken(tok: string): boolean {
+  return /^["“„'(]?[\p{Lu}\d][\p{L}\d'’&.!-]*["”“']?$/u.test(tok);
+}
+
+function isConnector(tok: string): boolean {
+  return CONNECTORS.has(tok.toLowerCase());
+}
+
+function isNameToken(tok: string): boolean {
+  return isCapToken(tok) || isConnector(tok) || /^[\p{Ll}\p{L}'’-]+["”“]$/u.test(tok) || /^["“„][\p{L}]/u.test(tok);
+}
+
+function cleanName(tokens: string[]): string | null {
+  const t = [...tokens];
+  while (t.length && (LEADING_JUNK.has(t[0]!.toLowerCase()) || /^\p{Ll}/u.test(t[0]!.replace(/^["“„]/, '')))) t.shift();
+  while (t.length && (isConnector(t[t.length - 1]!) || /^\p{Ll}/u.test(t[t.length - 1]!))) t.pop();
+  if (!t.length) return null;
+  let name = t.join(' ').replace(/[.,;:]+$/, '');
+  // Balance quotes: a dangling opening quote is dropped.
+  const quotes = (name.match(/["“”„]/g) ?? []).length;
+  if (quotes % 2 === 1) name = name.replace(/^["“„]|["”“]$/g, '');
+  return name.trim() || null;
+}
+
+/** The name ending right before `end` in `text`, walking back over name tokens. */
+export function nameBefore(text: string, end: number): string | null {
+  const window = text.slice(Math.max(0, end - 200), end);
+  const tokens = window.split(/[ \t]+/);
+  if (tokens.length && tokens[tokens.length - 1] === '') tokens.pop();
+  const out: string[] = [];
+  for (let i = tokens.length - 1; i >= 0 && out.length < 12; i--) {
+    const raw = tokens[i]!;
+    if (raw.includes('\n')) {
+      // A line break ends the name unless the token after the break is part of it.
+      const after = raw.slice(raw.lastIndexOf('\n') + 1);
+      if (after && isNameToken(after)) out.unshift(after);
+      break;
+    }
+    if (/[,;:|–—]$/.test(raw) || raw === '-' || raw === '–' || raw === '—' || raw === '|') break;
+    if (/[.!?]$/.test(raw) && out.length > 0 && !isAcronym(raw.replace(/[.!?]+$/, ''))) break;
+    if (!isNameToken(raw)) break;
+    out.unshift(raw);
+  }
+  return cleanName(out);
+}
+
+/** The name starting at `start` in `text`, walking forward; returns it and where it ends. */
+export function nameAfter(text: string, start: number): { name: string; end: number } | null {
+  const re = /[^\s]+/g;
+  re.lastIndex = start;
+  const out: string[] = [];
+  let end = start;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(text)) !== null && out.length < 12) {
+    const between = text.slice(end, m.index);
+    if (out.length && between.includes('\n')) break;
+    const raw = m[0];
+    const bare = raw.replace(/[,;:.]+$/, '');
+    if (bare.startsWith('(')) break;
+    if (!isNameToken(bare)) break;
+    out.push(bare);
+    end = m.index + bare.length;
+    if (bare !== raw) break;
+  }
+  const name = cleanName(out);
+  return name ? { name, end } : null;
+}
+
+export function mentionsCoalition(name: string): boolean {
+  return COALITION.test(fold(name));
+}
+
+export function hasOrgWord(s: string): boolean {
+  return ORG_WORDS.test(fold(s));
+}
+
+export function plausibleName(name: string, exclude: Set<string>): boolean {
+  const key = nameKey(name);
+  if (key.length < 2 || key.length > 120) return false;
+  if (mentionsCoalition(name)) return false;
+  if (exclude.has(key)) return false;
+  const first = key.split(' ')[0] ?? '';
+  if (NOT_A_NAME.has(first) && key.split(' ').length === 1) return false;
+  if (NOT_A_NAME.has(key)) return false;
+  if (/@|https?:|www\./i.test(name)) return false;
+  if (/^\d/.test(name)) return false;
+  return true;
+}
+
+// ---- Albanian declension -------------------------------------------------------
+
+/**
+ * Genitive/dative/ablative of an organisation's head noun back to the
+ * nominative: "Qendrës për ..." -> "Qendra për ...", "Shoqatës së Grave" ->
+ * "Shoqata e Grave", "Institutit të Studimeve" -> "Instituti i Studimeve".
+ * Only the head and the linking article right after it change; the rest of an
+ * Albanian name is already in the form it keeps.
+ */
+const HEAD_RULES: [RegExp, string, 'f' | 'm'][] = [
+  [/^(Qend)rës$/i, '$1ra', 'f'],
+  [/^(Qend)res$/i, '$1ra', 'f'],
+  [/^(\p{L}+)ës$/iu, '$1a', 'f'],
+  [/^(\p{L}+[^e])es$/iu, '$1a', 'f'],
+  [/^(\p{L}+)it$/iu, '$1i', 'm'],
+  [/^(Lëvizj|Levizj)es$/i, '$1a', 'f'],
+];
+
+export function isDeclinedHead(word: string): boolean {
+  return /^\p{Lu}\p{L}+(?:ës|es|it)$/u.test(word) && hasOrgWord(word);
+}
+
+export function toNominative(name: string): string {
+  const tokens = name.split(' ');
+  const head = tokens[0] ?? '';
+  if (!isDeclinedHead(head)) return name;
+  for (const [re, rep, gender] of HEAD_RULES) {
+    if (re.test(head)) {
+      tokens[0] = head.replace(re, rep);
+      const next = tokens[1]?.toLowerCase();
+      if (gender === 'f' && (next === 'së' || next === 'se')) tokens[1] = 'e';
+      if (gender === 'm' && (next === 'të' || next === 'te')) tokens[1] = 'i';
+      return tokens.join(' ');
+    }
+  }
+  return name;
+}
+
+/** Same organisation, allowing a declined head and different case: "Shoqatës së X" ~ "Shoqata e X". */
+export function sameOrganisation(a: string, b: string): boolean {
+  const ka = nameKey(toNominative(a));
+  const kb = nameKey(toNominative(b));
+  return ka === kb;
+}
+
+/** Normal case for an all-caps letterhead name. */
+export function normalCase(name: string): string {
+  return isAllCaps(name) && name.split(' ').length > 1 ? titleCase(name) : name;
+}
+
+export { collapse };
