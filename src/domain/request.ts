@@ -1,0 +1,833 @@
+import { z } from 'zod';
+import type { Corrections } from './reply-command.ts';
+import { normaliseAddress, domainOf } from './mail.ts';
+
+/**
+ * A join (or withdrawal) request and the pure state machine that moves it.
+ *
+ *   pending ──approve×N / reject──▶ decided_pending_undo ──window passes──▶ approved | rejected
+ *      ▲  │                                  │
+ *      │  └─INFO─▶ info_requested ─org reply─┘(back to pending)       UNDO ─▶ pending
+ *      └──────────────── expiry (REQUEST_TTL) ─▶ expired
+ *
+ * `transition()` never does I/O: it returns the next record and the effects
+ * (mails, timers, registry changes) as data. The caller stores the record
+ * together with its effects in one atomic write (an outbox), then performs
+ * them; every effect carries a deterministic id, so performing it twice
+ * (after a crash) has no second consequence.
+ *
+ * Rules:
+ *  - the first valid decision wins: once decided, every later decision,
+ *    correction or information request gets `already_decided`;
+ *  - an approval needs APPROVALS_REQUIRED distinct coordinators; one
+ *    rejection suffices;
+ *  - a decision acts after UNDO_WINDOW (0 = at once); UNDO from any
+ *    coordinator within the window returns the request to pending;
+ *  - a reply (Message-ID) is applied at most once per request (replays).
+ */
+
+export const REQUEST_STATUSES = [
+  'pending',
+  'info_requested',
+  'decided_pending_undo',
+  'approved',
+  'rejected',
+  'expired',
+] as const;
+export type RequestStatus = (typeof REQUEST_STATUSES)[number];
+export const OPEN_STATUSES: readonly RequestStatus[] = ['pending', 'info_requested'];
+export const FINAL_STATUSES: readonly RequestStatus[] = ['approved', 'rejected', 'expired'];
+
+const nullableString = z.string().nullable();
+
+export const OrganizationSchema = z.object({
+  name: nullableString,
+  acronym: nullableString,
+  city: nullableString,
+  website: nullableString,
+});
+export type Organization = z.infer<typeof OrganizationSchema>;
+
+export const ContactSchema = z.object({ name: nullableString, email: nullableString, phone: nullableString });
+export type Contact = z.infer<typeof ContactSchema>;
+
+export const AuditEntrySchema = z.object({
+  at: z.string(),
+  /** received, acknowledged, approval_requested, approved, rejected, undone, info_requested, corrected, updated, reminded, expired, applied, mail_sent, ignored… */
+  event: z.string(),
+  by: z.string().nullable().default(null),
+  /** Message-ID of the mail that caused it, or 'cli', or 'timer'. */
+  via: z.string().nullable().default(null),
+  detail: z.string().nullable().default(null),
+});
+export type AuditEntry = z.infer<typeof AuditEntrySchema>;
+
+export const DecisionSchema = z.object({
+  outcome: z.enum(['approve', 'reject']),
+  by: z.array(z.string()),
+  at: z.string(),
+  via: z.string().nullable(),
+  reason: z.string().nullable(),
+  shareReason: z.boolean(),
+  /** When it takes effect (end of the undo window). */
+  effectiveAt: z.string(),
+  /** Sequence number; the undo timer carries it so a stale timer does nothing. */
+  seq: z.number().int(),
+});
+export type Decision = z.infer<typeof DecisionSchema>;
+
+export const RequestRecordSchema = z.object({
+  id: z.string(),
+  kind: z.enum(['join', 'withdrawal']),
+  status: z.enum(REQUEST_STATUSES),
+  organization: OrganizationSchema,
+  contact: ContactSchema.nullable(),
+  /** Where mail to the organisation goes. */
+  replyAddress: z.string(),
+  /** The sender's From address (replies from it, or its domain, may update the request). */
+  senderAddress: z.string(),
+  language: z.enum(['sq', 'en']),
+  originalMessageId: z.string().nullable(),
+  /** Thread of the organisation's mail, for In-Reply-To/References of our answers. */
+  references: z.array(z.string()),
+  originalSubject: z.string(),
+  excerpt: z.string(),
+  missing: z.array(z.string()),
+  /** Withdrawal: the signatory that asks to leave. */
+  signatoryId: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  expiresAt: z.string(),
+  approvals: z.array(z.object({ by: z.string(), at: z.string(), via: z.string().nullable() })),
+  decision: DecisionSchema.nullable(),
+  /** Result of applying an approval (registry position / statement version). */
+  outcome: z.object({ position: z.number().int().nullable(), version: z.number().int().nullable() }).nullable(),
+  /** Message-IDs of replies already applied to this request (replay guard). */
+  handled: z.array(z.string()),
+  reminders: z.number().int(),
+  /** Counter that makes effect ids unique and deterministic. */
+  seq: z.number().int(),
+  audit: z.array(AuditEntrySchema),
+});
+export type RequestRecord = z.infer<typeof RequestRecordSchema>;
+
+// ---------------------------------------------------------------- effects
+
+export type CoordinatorTemplate =
+  | 'approval_request'
+  | 'withdrawal_approval_request'
+  | 'decision_echo'
+  | 'reminder'
+  | 'request_updated'
+  | 'already_decided'
+  | 'reply_help'
+  | 'undone';
+export type OrganisationTemplate =
+  | 'acknowledgement'
+  | 'withdrawal_received'
+  | 'info_request'
+  | 'rejected'
+  | 'expired'
+  | 'approved'
+  | 'withdrawal_confirmed';
+
+export interface SendEffect {
+  type: 'send';
+  /** Idempotency key (letters, digits, . _ -): the outbound job id. */
+  key: string;
+  template: CoordinatorTemplate | OrganisationTemplate;
+  to: string[];
+  /** 'org': the request's language; 'coordinators': DEFAULT_LANGUAGE. */
+  audience: 'org' | 'coordinators';
+  vars: Record<string, unknown>;
+  inReplyTo: string | null;
+  references: string[];
+  autoSubmitted: 'auto-replied' | 'auto-generated';
+  /** Put an approval token for this coordinator in the Message-ID (nonce = unique per mail). */
+  token: { coordinator: string; nonce: string } | null;
+  /** Attach the organisation's original message (approval requests). */
+  attachOriginal: boolean;
+}
+
+export interface TimerEffect {
+  type: 'schedule';
+  timer: 'finalize' | 'reminder' | 'expiry';
+  /** Deterministic BullMQ job id. */
+  jobId: string;
+  at: string;
+  seq: number;
+}
+
+/** Add the organisation to the registry (idempotent by request id), then send `confirm` with position/version filled in. */
+export interface AddSignatoryEffect {
+  type: 'addSignatory';
+  requestId: string;
+  organization: Organization;
+  contactEmail: string | null;
+  approvedBy: string[];
+  confirm: SendEffect;
+}
+
+export interface RemoveSignatoryEffect {
+  type: 'removeSignatory';
+  requestId: string;
+  signatoryId: string;
+  approvedBy: string[];
+  confirm: SendEffect;
+}
+
+export type Effect = SendEffect | TimerEffect | AddSignatoryEffect | RemoveSignatoryEffect;
+
+// ---------------------------------------------------------------- events
+
+export interface FlowSettings {
+  coordinators: readonly string[];
+  approvalsRequired: number;
+  undoWindowMs: number;
+  reminderAfterMs: number;
+  requestTtlMs: number;
+}
+
+export interface Ctx {
+  now: Date;
+  settings: FlowSettings;
+}
+
+export type FlowEvent =
+  | {
+      type: 'decide';
+      by: string;
+      decision: 'approve' | 'reject';
+      reason?: string | null;
+      shareReason?: boolean;
+      corrections?: Corrections;
+      via: string;
+    }
+  | { type: 'undo'; by: string; via: string }
+  | { type: 'info'; by: string; question: string; via: string }
+  | { type: 'correct'; by: string; corrections: Corrections; via: string }
+  | { type: 'unclear'; by: string; problem: string; via: string }
+  | { type: 'org_reply'; from: string; organization: Partial<Organization>; via: string }
+  | { type: 'timer'; timer: 'finalize' | 'reminder' | 'expiry'; seq: number }
+  /** The registry change of an approval was made (records the outcome). */
+  | { type: 'applied'; position: number | null; version: number | null };
+
+export interface TransitionResult {
+  request: RequestRecord;
+  effects: Effect[];
+  /** False when the event changed nothing (replay, stale timer). */
+  changed: boolean;
+}
+
+export interface NewRequestInput {
+  id: string;
+  kind: 'join' | 'withdrawal';
+  organization: Organization;
+  contact: Contact | null;
+  replyAddress: string;
+  senderAddress: string;
+  language: 'sq' | 'en';
+  originalMessageId: string | null;
+  references: string[];
+  originalSubject: string;
+  excerpt: string;
+  missing: string[];
+  signatoryId?: string | null;
+  receivedAt: Date;
+}
+
+// ---------------------------------------------------------------- helpers
+
+/** For effect ids: ana@coord.example.org -> ana-coord-example-org. */
+export function addressTag(address: string): string {
+  return normaliseAddress(address)
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 60);
+}
+
+function orgName(r: RequestRecord): string {
+  return r.organization.name ?? r.organization.acronym ?? r.senderAddress;
+}
+
+function iso(d: Date): string {
+  return d.toISOString();
+}
+
+function formatWindow(ms: number): string {
+  if (ms <= 0) return '';
+  if (ms % 86_400_000 === 0) return `${ms / 86_400_000} d`;
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
+  if (ms >= 60_000) return `${Math.round(ms / 60_000)} min`;
+  return `${Math.round(ms / 1000)} s`;
+}
+
+class Builder {
+  readonly effects: Effect[] = [];
+  constructor(
+    public r: RequestRecord,
+    readonly ctx: Ctx,
+  ) {}
+
+  audit(event: string, o: { by?: string | null; via?: string | null; detail?: string | null } = {}): void {
+    this.r.audit.push({ at: iso(this.ctx.now), event, by: o.by ?? null, via: o.via ?? null, detail: o.detail ?? null });
+  }
+
+  nextSeq(): number {
+    this.r.seq += 1;
+    return this.r.seq;
+  }
+
+  private orgThread(): { inReplyTo: string | null; references: string[] } {
+    const refs = [...this.r.references];
+    if (this.r.originalMessageId && !refs.includes(this.r.originalMessageId)) refs.push(this.r.originalMessageId);
+    return { inReplyTo: this.r.originalMessageId, references: refs.slice(-20) };
+  }
+
+  orgMail(
+    template: OrganisationTemplate,
+    vars: Record<string, unknown>,
+    autoSubmitted: SendEffect['autoSubmitted'],
+  ): SendEffect {
+    const seq = this.nextSeq();
+    return {
+      type: 'send',
+      key: `${this.r.id}.${seq}.${template}`,
+      template,
+      to: [this.r.replyAddress],
+      audience: 'org',
+      vars,
+      ...this.orgThread(),
+      autoSubmitted,
+      token: null,
+      attachOriginal: false,
+    };
+  }
+
+  sendOrg(
+    template: OrganisationTemplate,
+    vars: Record<string, unknown>,
+    autoSubmitted: SendEffect['autoSubmitted'] = 'auto-generated',
+  ): void {
+    this.effects.push(this.orgMail(template, vars, autoSubmitted));
+    this.audit('mail_queued', { detail: `${template} to ${this.r.replyAddress}` });
+  }
+
+  /** One mail per coordinator, each with its own token in the Message-ID. */
+  sendCoordinators(
+    template: CoordinatorTemplate,
+    vars: (coordinator: string) => Record<string, unknown>,
+    o: { only?: readonly string[]; attachOriginal?: boolean } = {},
+  ): void {
+    const seq = this.nextSeq();
+    const recipients = (o.only ?? this.ctx.settings.coordinators).map(normaliseAddress);
+    for (const c of recipients) {
+      this.effects.push({
+        type: 'send',
+        key: `${this.r.id}.${seq}.${template}.${addressTag(c)}`,
+        template,
+        to: [c],
+        audience: 'coordinators',
+        vars: vars(c),
+        inReplyTo: null,
+        references: [],
+        autoSubmitted: 'auto-generated',
+        token: { coordinator: c, nonce: `m${seq}` },
+        attachOriginal: o.attachOriginal ?? false,
+      });
+    }
+    this.audit('mail_queued', { detail: `${template} to ${recipients.join(', ')}` });
+  }
+
+  schedule(timer: TimerEffect['timer'], at: Date, seq: number): void {
+    this.effects.push({ type: 'schedule', timer, jobId: `${this.r.id}.${timer}.${seq}`, at: iso(at), seq });
+  }
+}
+
+// ---------------------------------------------------------------- creation
+
+/** A new request: acknowledgement to the organisation, approval request to every coordinator, reminder and expiry timers. */
+export function createRequest(input: NewRequestInput, ctx: Ctx): TransitionResult {
+  const now = ctx.now;
+  const r: RequestRecord = {
+    id: input.id,
+    kind: input.kind,
+    status: 'pending',
+    organization: input.organization,
+    contact: input.contact,
+    replyAddress: normaliseAddress(input.replyAddress),
+    senderAddress: normaliseAddress(input.senderAddress),
+    language: input.language,
+    originalMessageId: input.originalMessageId,
+    references: input.references.slice(-20),
+    originalSubject: input.originalSubject,
+    excerpt: input.excerpt,
+    missing: input.missing,
+    signatoryId: input.signatoryId ?? null,
+    createdAt: iso(input.receivedAt),
+    updatedAt: iso(now),
+    expiresAt: iso(new Date(now.getTime() + ctx.settings.requestTtlMs)),
+    approvals: [],
+    decision: null,
+    outcome: null,
+    handled: input.originalMessageId ? [input.originalMessageId] : [],
+    reminders: 0,
+    seq: 0,
+    audit: [],
+  };
+  const b = new Builder(r, ctx);
+  b.audit('received', { via: input.originalMessageId, detail: `${input.kind} request from ${r.senderAddress}` });
+  const name = orgName(r);
+  const undoWindow = formatWindow(ctx.settings.undoWindowMs);
+  if (input.kind === 'join') {
+    b.sendOrg(
+      'acknowledgement',
+      {
+        reference: r.id,
+        organizationName: r.organization.name,
+        contactName: r.contact?.name ?? null,
+        missing: r.missing,
+      },
+      'auto-replied',
+    );
+    b.audit('acknowledged');
+    b.sendCoordinators(
+      'approval_request',
+      (c) => ({
+        reference: r.id,
+        coordinatorAddress: c,
+        organization: r.organization,
+        contact: r.contact ?? { name: null, email: r.replyAddress, phone: null },
+        language: r.language,
+        receivedAt: r.createdAt,
+        originalSubject: r.originalSubject,
+        excerpt: r.excerpt,
+        missing: r.missing,
+        approvalsRequired: ctx.settings.approvalsRequired,
+        undoWindow,
+      }),
+      { attachOriginal: true },
+    );
+  } else {
+    b.sendOrg('withdrawal_received', { reference: r.id, organizationName: name }, 'auto-replied');
+    b.audit('acknowledged');
+    b.sendCoordinators(
+      'withdrawal_approval_request',
+      () => ({
+        reference: r.id,
+        organizationName: name,
+        contact: r.contact ?? { name: null, email: r.replyAddress, phone: null },
+        excerpt: r.excerpt,
+        undoWindow,
+      }),
+      { attachOriginal: true },
+    );
+  }
+  b.audit('approval_requested', { detail: ctx.settings.coordinators.join(', ') });
+  if (ctx.settings.reminderAfterMs > 0 && ctx.settings.reminderAfterMs < ctx.settings.requestTtlMs) {
+    b.schedule('reminder', new Date(now.getTime() + ctx.settings.reminderAfterMs), 1);
+  }
+  b.schedule('expiry', new Date(r.expiresAt), 0);
+  return { request: r, effects: b.effects, changed: true };
+}
+
+// ---------------------------------------------------------------- transitions
+
+function decisionWord(r: RequestRecord): 'approve' | 'reject' | 'expire' | 'withdraw' {
+  if (r.status === 'expired') return 'expire';
+  if (r.decision?.outcome === 'reject') return 'reject';
+  return r.kind === 'withdrawal' ? 'withdraw' : 'approve';
+}
+
+function alreadyDecided(b: Builder, by: string, via: string): void {
+  const r = b.r;
+  b.sendCoordinators(
+    'already_decided',
+    () => ({
+      reference: r.id,
+      organizationName: orgName(r),
+      decision: decisionWord(r),
+      by: r.decision?.by.join(', ') || 'coalition',
+      at: r.decision?.at ?? r.updatedAt,
+    }),
+    { only: [by] },
+  );
+  b.audit('ignored', { by, via, detail: `late reply: already ${r.status}` });
+}
+
+function applyCorrections(r: RequestRecord, c: Corrections): { field: string; value: string }[] {
+  const changes: { field: string; value: string }[] = [];
+  for (const field of ['name', 'acronym', 'city', 'website'] as const) {
+    const v = c[field];
+    if (v !== undefined && v !== r.organization[field]) {
+      r.organization[field] = v;
+      changes.push({ field, value: v });
+    }
+  }
+  if (changes.some((ch) => ch.field === 'name'))
+    r.missing = r.missing.filter((m) => m !== 'name' && m !== 'organization');
+  return changes;
+}
+
+function finalize(b: Builder): void {
+  const r = b.r;
+  const d = r.decision;
+  if (!d) return;
+  const name = orgName(r);
+  if (d.outcome === 'approve') {
+    r.status = 'approved';
+    b.audit(r.kind === 'join' ? 'approved' : 'withdrawal_approved', { by: d.by.join(', '), via: d.via });
+    if (r.kind === 'join') {
+      const confirm = b.orgMail('approved', { reference: r.id, organizationName: name }, 'auto-generated');
+      b.effects.push({
+        type: 'addSignatory',
+        requestId: r.id,
+        organization: r.organization,
+        contactEmail: r.replyAddress,
+        approvedBy: d.by,
+        confirm,
+      });
+      b.audit('mail_queued', { detail: `approved to ${r.replyAddress} (after the registry change)` });
+    } else {
+      const confirm = b.orgMail('withdrawal_confirmed', { organizationName: name }, 'auto-generated');
+      b.effects.push({
+        type: 'removeSignatory',
+        requestId: r.id,
+        signatoryId: r.signatoryId ?? '',
+        approvedBy: d.by,
+        confirm,
+      });
+      b.audit('mail_queued', { detail: `withdrawal_confirmed to ${r.replyAddress} (after the registry change)` });
+    }
+  } else {
+    r.status = 'rejected';
+    b.audit('rejected', {
+      by: d.by.join(', '),
+      via: d.via,
+      detail: d.reason ? `${d.shareReason ? 'shared' : 'internal'} reason: ${d.reason}` : null,
+    });
+    b.sendOrg('rejected', { reference: r.id, organizationName: name, reason: d.shareReason ? d.reason : null });
+  }
+}
+
+function decide(b: Builder, e: Extract<FlowEvent, { type: 'decide' }>): void {
+  const r = b.r;
+  const { settings, now } = b.ctx;
+  const by = normaliseAddress(e.by);
+  if (!OPEN_STATUSES.includes(r.status)) return alreadyDecided(b, by, e.via);
+
+  if (e.corrections && e.decision === 'approve') {
+    const changes = applyCorrections(r, e.corrections);
+    if (changes.length)
+      b.audit('corrected', { by, via: e.via, detail: changes.map((c) => `${c.field}=${c.value}`).join('; ') });
+  }
+  const name = orgName(r);
+  let outcome: 'approve' | 'reject';
+  if (e.decision === 'approve') {
+    if (r.approvals.some((a) => a.by === by)) {
+      b.audit('ignored', { by, via: e.via, detail: 'this coordinator already approved' });
+      return;
+    }
+    r.approvals.push({ by, at: iso(now), via: e.via });
+    b.audit('approval', { by, via: e.via, detail: `${r.approvals.length} of ${settings.approvalsRequired}` });
+    if (r.approvals.length < settings.approvalsRequired) {
+      b.sendCoordinators('decision_echo', () => ({
+        reference: r.id,
+        organizationName: name,
+        decision: 'approve',
+        by,
+        reason: null,
+        undoDeadline: null,
+        approvalsSoFar: r.approvals.length,
+        approvalsRequired: settings.approvalsRequired,
+      }));
+      return;
+    }
+    outcome = 'approve';
+  } else {
+    outcome = 'reject';
+  }
+  const seq = b.nextSeq();
+  const effectiveAt = new Date(now.getTime() + settings.undoWindowMs);
+  r.decision = {
+    outcome,
+    by: outcome === 'approve' ? r.approvals.map((a) => a.by) : [by],
+    at: iso(now),
+    via: e.via,
+    reason: outcome === 'reject' ? (e.reason ?? null) : null,
+    shareReason: outcome === 'reject' ? Boolean(e.shareReason && e.reason) : false,
+    effectiveAt: iso(effectiveAt),
+    seq,
+  };
+  b.audit(outcome === 'approve' ? 'decided_approve' : 'decided_reject', {
+    by,
+    via: e.via,
+    detail: settings.undoWindowMs > 0 ? `takes effect at ${iso(effectiveAt)} unless undone` : 'takes effect now',
+  });
+  b.sendCoordinators('decision_echo', () => ({
+    reference: r.id,
+    organizationName: name,
+    decision: outcome,
+    by,
+    reason: r.decision?.reason ?? null,
+    undoDeadline: settings.undoWindowMs > 0 ? iso(effectiveAt) : null,
+    approvalsSoFar: r.approvals.length,
+    approvalsRequired: settings.approvalsRequired,
+  }));
+  if (settings.undoWindowMs > 0) {
+    r.status = 'decided_pending_undo';
+    b.schedule('finalize', effectiveAt, seq);
+  } else {
+    finalize(b);
+  }
+}
+
+function undo(b: Builder, e: Extract<FlowEvent, { type: 'undo' }>): void {
+  const r = b.r;
+  const by = normaliseAddress(e.by);
+  if (r.status === 'decided_pending_undo') {
+    const was = r.decision;
+    r.status = 'pending';
+    r.decision = null;
+    r.approvals = [];
+    b.audit('undone', { by, via: e.via, detail: was ? `${was.outcome} by ${was.by.join(', ')} cancelled` : null });
+    b.sendCoordinators('undone', () => ({ reference: r.id, organizationName: orgName(r), by }));
+    return;
+  }
+  if (OPEN_STATUSES.includes(r.status) && r.approvals.some((a) => a.by === by)) {
+    r.approvals = r.approvals.filter((a) => a.by !== by);
+    b.audit('undone', { by, via: e.via, detail: 'own approval withdrawn' });
+    b.sendCoordinators('undone', () => ({ reference: r.id, organizationName: orgName(r), by }));
+    return;
+  }
+  if (OPEN_STATUSES.includes(r.status)) {
+    b.sendCoordinators(
+      'reply_help',
+      () => ({ reference: r.id, problem: 'UNDO: there is no decision to undo on this request' }),
+      {
+        only: [by],
+      },
+    );
+    b.audit('ignored', { by, via: e.via, detail: 'UNDO with nothing to undo' });
+    return;
+  }
+  alreadyDecided(b, by, e.via);
+}
+
+function info(b: Builder, e: Extract<FlowEvent, { type: 'info' }>): void {
+  const r = b.r;
+  const by = normaliseAddress(e.by);
+  if (!OPEN_STATUSES.includes(r.status)) return alreadyDecided(b, by, e.via);
+  r.status = 'info_requested';
+  b.audit('info_requested', { by, via: e.via, detail: e.question });
+  b.sendOrg('info_request', { reference: r.id, organizationName: orgName(r), question: e.question });
+  b.sendCoordinators('decision_echo', () => ({
+    reference: r.id,
+    organizationName: orgName(r),
+    decision: 'info',
+    by,
+    reason: e.question,
+    undoDeadline: null,
+    approvalsSoFar: r.approvals.length,
+    approvalsRequired: b.ctx.settings.approvalsRequired,
+  }));
+}
+
+function correct(b: Builder, e: Extract<FlowEvent, { type: 'correct' }>): void {
+  const r = b.r;
+  const by = normaliseAddress(e.by);
+  if (!OPEN_STATUSES.includes(r.status)) return alreadyDecided(b, by, e.via);
+  const changes = applyCorrections(r, e.corrections);
+  if (!changes.length) {
+    b.audit('ignored', { by, via: e.via, detail: 'correction changes nothing' });
+    return;
+  }
+  b.audit('corrected', { by, via: e.via, detail: changes.map((c) => `${c.field}=${c.value}`).join('; ') });
+  b.sendCoordinators('request_updated', () => ({ reference: r.id, organizationName: orgName(r), changes }));
+}
+
+function orgReply(b: Builder, e: Extract<FlowEvent, { type: 'org_reply' }>): void {
+  const r = b.r;
+  if (!OPEN_STATUSES.includes(r.status)) {
+    b.audit('ignored', { by: e.from, via: e.via, detail: `organisation wrote after the request was ${r.status}` });
+    return;
+  }
+  const update: Corrections = {};
+  for (const f of ['name', 'acronym', 'city', 'website'] as const) {
+    const v = e.organization[f];
+    if (v) update[f] = v;
+  }
+  const changes = applyCorrections(r, update);
+  r.missing = r.missing.filter((m) => !(m in update) && !(m === 'organization' && update.name));
+  const wasWaiting = r.status === 'info_requested';
+  r.status = 'pending';
+  b.audit('updated', {
+    by: e.from,
+    via: e.via,
+    detail: changes.length ? changes.map((c) => `${c.field}=${c.value}`).join('; ') : 'reply without new fields',
+  });
+  if (changes.length || wasWaiting) {
+    const shown = changes.length ? changes : [{ field: 'reply', value: 'the organisation answered (see the mailbox)' }];
+    b.sendCoordinators('request_updated', () => ({ reference: r.id, organizationName: orgName(r), changes: shown }));
+  }
+}
+
+function timer(b: Builder, e: Extract<FlowEvent, { type: 'timer' }>): boolean {
+  const r = b.r;
+  const { settings, now } = b.ctx;
+  if (e.timer === 'finalize') {
+    if (r.status !== 'decided_pending_undo' || r.decision?.seq !== e.seq) return false;
+    finalize(b);
+    return true;
+  }
+  if (e.timer === 'reminder') {
+    if (!OPEN_STATUSES.includes(r.status) || e.seq !== r.reminders + 1) return false;
+    r.reminders = e.seq;
+    const waiting = settings.coordinators.map(normaliseAddress).filter((c) => !r.approvals.some((a) => a.by === c));
+    const days = Math.floor((now.getTime() - new Date(r.createdAt).getTime()) / 86_400_000);
+    b.sendCoordinators(
+      'reminder',
+      () => ({ reference: r.id, organizationName: orgName(r), pendingSince: r.createdAt, pendingDays: days }),
+      {
+        only: waiting,
+      },
+    );
+    b.audit('reminded', { via: 'timer', detail: `reminder ${e.seq}` });
+    const next = new Date(now.getTime() + settings.reminderAfterMs);
+    if (settings.reminderAfterMs > 0 && next < new Date(r.expiresAt)) b.schedule('reminder', next, e.seq + 1);
+    return true;
+  }
+  // expiry
+  if (!OPEN_STATUSES.includes(r.status)) return false;
+  if (now < new Date(r.expiresAt)) return false;
+  r.status = 'expired';
+  b.audit('expired', { via: 'timer' });
+  b.sendOrg('expired', { reference: r.id, organizationName: orgName(r) });
+  return true;
+}
+
+/** The one way a request changes. Pure: `request` is not modified. */
+export function transition(request: RequestRecord, event: FlowEvent, ctx: Ctx): TransitionResult {
+  if ('via' in event && request.handled.includes(event.via)) {
+    return { request, effects: [], changed: false };
+  }
+  const r: RequestRecord = structuredClone(request);
+  const b = new Builder(r, ctx);
+  let changed = true;
+  switch (event.type) {
+    case 'decide':
+      decide(b, event);
+      break;
+    case 'undo':
+      undo(b, event);
+      break;
+    case 'info':
+      info(b, event);
+      break;
+    case 'correct':
+      correct(b, event);
+      break;
+    case 'unclear':
+      b.sendCoordinators('reply_help', () => ({ reference: r.id, problem: event.problem }), { only: [event.by] });
+      b.audit('unclear_reply', { by: normaliseAddress(event.by), via: event.via, detail: event.problem });
+      break;
+    case 'org_reply':
+      orgReply(b, event);
+      break;
+    case 'timer':
+      changed = timer(b, event);
+      break;
+    case 'applied':
+      if (r.outcome) changed = false;
+      else {
+        r.outcome = { position: event.position, version: event.version };
+        b.audit('registry_updated', {
+          detail: `position ${event.position ?? '-'}, statement version ${event.version ?? '-'}`,
+        });
+      }
+      break;
+  }
+  if (!changed) return { request, effects: [], changed: false };
+  if ('via' in event) r.handled = [...r.handled, event.via].slice(-200);
+  r.updatedAt = ctx.now.toISOString();
+  return { request: r, effects: b.effects, changed: true };
+}
+
+// ---------------------------------------------------------------- duplicates
+
+/** Free-mail providers: a shared domain says nothing about the organisation. */
+const FREEMAIL = new Set([
+  'gmail.com',
+  'googlemail.com',
+  'yahoo.com',
+  'yahoo.co.uk',
+  'hotmail.com',
+  'outlook.com',
+  'live.com',
+  'msn.com',
+  'icloud.com',
+  'me.com',
+  'aol.com',
+  'protonmail.com',
+  'proton.me',
+  'gmx.com',
+  'gmx.net',
+  'mail.com',
+  'yandex.com',
+  'zoho.com',
+  'abv.bg',
+  'web.de',
+  'example.com',
+]);
+
+export function isFreemail(domain: string): boolean {
+  return FREEMAIL.has(domain.toLowerCase());
+}
+
+/** Lowercase, no diacritics or punctuation, single spaces. */
+export function normaliseOrgName(name: string): string {
+  return name
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
+}
+
+export interface KnownOrganisation {
+  id: string;
+  name: string;
+  acronym: string | null;
+  /** Addresses known for it (signatory contact, request sender/reply). */
+  emails: string[];
+  /** Signatory position (1-based) or the pending request id. */
+  position?: number;
+}
+
+export type DuplicateMatch = { on: 'name' | 'acronym' | 'domain'; org: KnownOrganisation } | null;
+
+/**
+ * Does this organisation already exist among `known` (signatories or open
+ * requests)? Matches on the normalised name, the acronym (≥ 2 characters), or
+ * the sender's domain when it is not a free-mail provider.
+ */
+export function findDuplicate(
+  org: Organization,
+  senderAddress: string,
+  known: readonly KnownOrganisation[],
+): DuplicateMatch {
+  const name = org.name ? normaliseOrgName(org.name) : '';
+  const acronym = org.acronym ? normaliseOrgName(org.acronym) : '';
+  const domain = domainOf(senderAddress);
+  for (const k of known) {
+    if (name && normaliseOrgName(k.name) === name) return { on: 'name', org: k };
+    if (acronym.length >= 2 && k.acronym && normaliseOrgName(k.acronym) === acronym) return { on: 'acronym', org: k };
+    if (name && k.acronym && normaliseOrgName(k.acronym) === name) return { on: 'acronym', org: k };
+  }
+  if (domain && !isFreemail(domain)) {
+    for (const k of known) {
+      if (k.emails.some((e) => domainOf(e) === domain)) return { on: 'domain', org: k };
+    }
+  }
+  return null;
+}
