@@ -1,11 +1,14 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { pino } from 'pino';
 import { loadConfig } from '../../config/load.ts';
 import type { Config } from '../../config/schema.ts';
 import type { Triage } from '../../src/adapters/imap/ingest.ts';
+import type { Logger } from '../../src/adapters/log.ts';
 import { QUEUES } from '../../src/app/queues.ts';
 import { keyspace } from '../../src/adapters/redis/keys.ts';
-import type { Stack } from './stack.ts';
+import { imapAs } from './mailbox.ts';
+import { INFO, type Stack } from './stack.ts';
 
 /**
  * Helpers for the ingestion tests: message builders, a stand-in triage, and
@@ -75,7 +78,7 @@ export function probeQueue(stack: Stack): QueueProbe {
   return {
     queue,
     async jobs() {
-      const jobs = await queue.getJobs(['wait', 'active', 'completed', 'failed', 'delayed', 'paused', 'prioritized'], 0, -1, true);
+      const jobs = await queue.getJobs(['wait', 'active', 'completed', 'failed', 'delayed', 'prioritized', 'waiting-children'], 0, -1, true);
       return jobs.map((j) => ({ id: String(j.id), data: j.data as Record<string, unknown> }));
     },
     async seenCount() {
@@ -101,5 +104,42 @@ export async function waitUntil(cond: () => Promise<boolean> | boolean, timeoutM
     if (await cond()) return;
     if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A logger that keeps its JSON lines in memory, for tests that read the logs. */
+export function memoryLogger(level = 'info'): { logger: Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const stream = {
+    write(s: string) {
+      for (const l of s.split('\n')) if (l.trim()) lines.push(JSON.parse(l) as Record<string, unknown>);
+    },
+  };
+  return { logger: pino({ level }, stream), lines };
+}
+
+/** Appends many messages over one IMAP connection (a new login per message is slow). */
+export async function appendMany(stack: Stack, raws: (string | Buffer)[], folder = 'INBOX', idate?: Date): Promise<void> {
+  const c = imapAs(stack.dovecot, INFO);
+  await c.connect();
+  try {
+    for (const raw of raws) {
+      const res = await c.append(folder, raw, [], idate);
+      if (!res) throw new Error(`APPEND to ${folder} failed`);
+    }
+  } finally {
+    await c.logout().catch(() => undefined);
+  }
+}
+
+/** Number of messages in a folder of the coalition mailbox (0 when it does not exist). */
+export async function countIn(stack: Stack, folder: string): Promise<number> {
+  const c = imapAs(stack.dovecot, INFO);
+  await c.connect();
+  try {
+    const st = await c.status(folder, { messages: true }).catch(() => false as const);
+    return st ? (st.messages ?? 0) : 0;
+  } finally {
+    await c.logout().catch(() => undefined);
   }
 }

@@ -56,6 +56,9 @@ interface TxLike {
 }
 
 export class IngestLedger {
+  /** WATCH state belongs to the connection: transactions on it run one at a time. */
+  private tail: Promise<unknown> = Promise.resolve();
+
   constructor(
     /** The connection the queue uses: WATCH and MULTI must share it. */
     private readonly redis: Redis,
@@ -87,7 +90,8 @@ export class IngestLedger {
     return this.inTransaction(record.key, async (tx) => {
       this.spool.putIn(tx as unknown as Parameters<Spool['putIn']>[0], job.key, raw);
       tx.set(this.seenKey(record.key), JSON.stringify(record));
-      const j = new Job(this.queue, INBOUND_JOB_NAME, job, { ...DEFAULT_INBOUND_JOB_OPTIONS, ...this.o.jobOptions, jobId: job.key });
+      // The id is the constructor's 5th argument: opts.jobId is only read by Queue.add/Job.create.
+      const j = new Job(this.queue, INBOUND_JOB_NAME, job, { ...DEFAULT_INBOUND_JOB_OPTIONS, ...this.o.jobOptions, jobId: job.key }, job.key);
       // Queues BullMQ's addJob script on the transaction (as FlowProducer does); it runs at EXEC.
       await j.addJob(tx as unknown as Parameters<Job['addJob']>[0]);
       return 'queued';
@@ -109,7 +113,13 @@ export class IngestLedger {
     return rows.map((r) => JSON.parse(r) as QuarantineRecord);
   }
 
-  private async inTransaction(key: string, fill: (tx: TxLike) => Promise<HandOffResult>): Promise<HandOffResult> {
+  private inTransaction(key: string, fill: (tx: TxLike) => Promise<HandOffResult>): Promise<HandOffResult> {
+    const run = this.tail.then(() => this.transaction(key, fill));
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  private async transaction(key: string, fill: (tx: TxLike) => Promise<HandOffResult>): Promise<HandOffResult> {
     const client = (await this.queue.getBackend().client) as unknown as { multi(): TxLike };
     for (let attempt = 0; attempt < 5; attempt++) {
       await this.redis.watch(this.seenKey(key));
