@@ -1,4 +1,117 @@
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import type { Redis } from 'ioredis';
+import { loadConfig } from '../../../config/load.ts';
+import type { Config } from '../../../config/schema.ts';
+import { BackupError, exportData, importData, parseBackup } from '../../adapters/redis/backup.ts';
+import { createRedis } from '../../adapters/redis/connection.ts';
+import { keyspace } from '../../adapters/redis/keys.ts';
+import { RegistryStore } from '../../adapters/redis/registry-store.ts';
+import { loadStatementSource } from '../../adapters/templates/statement-source.ts';
+import { foundingVersion, renderStatement, signatoryLine, type StatementFormat } from '../../domain/statement.ts';
+import { CliError, printJsonLine } from '../io.ts';
 
-// Placeholder: the commands of this group land with their issue.
-export function registerStatement(_program: Command): void {}
+/**
+ * `coalition statement`, `signatories`, `export`, `import`. They read the
+ * registry; none of them seeds it (a fresh registry shows the founding
+ * statement from templates/statement/ without writing anything), so
+ * `import` into a fresh Redis is never blocked by a read.
+ */
+
+async function withRedis<T>(fn: (redis: Redis, config: Config) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const redis = createRedis(config.REDIS_URL, 'coalition-cli');
+  // Fail fast with one line instead of retrying for ever when Redis is down.
+  redis.on('error', () => undefined);
+  try {
+    await Promise.race([
+      redis.ping(),
+      new Promise((_, reject) => setTimeout(() => reject(new CliError(`Redis at ${new URL(config.REDIS_URL).host} is not answering`)), 5000).unref()),
+    ]);
+    return await fn(redis, config);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new CliError(`--version must be a positive whole number, not "${v}"`, 2);
+  return n;
+}
+
+export function registerStatement(program: Command): void {
+  program
+    .command('statement')
+    .description('print the joint statement (latest version, or --version N)')
+    .option('--version <n>', 'statement version number', positiveInt)
+    .option('--format <format>', 'text, md or html', 'text')
+    .action(async (o: { version?: number; format: string }) => {
+      if (!['text', 'md', 'html'].includes(o.format)) throw new CliError(`--format must be text, md or html, not "${o.format}"`, 2);
+      const source = loadStatementSource();
+      await withRedis(async (redis, config) => {
+        const store = new RegistryStore(redis, keyspace(config.REDIS_PREFIX), source.founding);
+        const latest = await store.currentNumber();
+        let version;
+        if (o.version !== undefined) {
+          version = await store.version(o.version);
+          if (!version && latest === null && o.version === 1) version = foundingVersion(source.founding, new Date());
+          if (!version) throw new CliError(`there is no version ${o.version} (latest is ${latest ?? 1})`);
+        } else {
+          version = (await store.current()) ?? foundingVersion(source.founding, new Date());
+        }
+        process.stdout.write(renderStatement(source.document, version, o.format as StatementFormat, { joinAddress: config.COALITION_ADDRESS }));
+      });
+    });
+
+  program
+    .command('signatories')
+    .description('list the signatories of the latest statement version')
+    .option('--json', 'one JSON object per signatory')
+    .action(async (o: { json?: boolean }) => {
+      const source = loadStatementSource();
+      await withRedis(async (redis, config) => {
+        const store = new RegistryStore(redis, keyspace(config.REDIS_PREFIX), source.founding);
+        const version = (await store.current()) ?? foundingVersion(source.founding, new Date());
+        version.signatories.forEach((s, i) => {
+          if (o.json) printJsonLine({ position: i + 1, ...s });
+          else process.stdout.write(`${i + 1}. ${signatoryLine(s)}${s.contactEmail ? ` <${s.contactEmail}>` : ''}  [${s.source}]\n`);
+        });
+        if (!o.json) process.stdout.write(`(statement version ${version.number}, ${version.date.slice(0, 10)})\n`);
+      });
+    });
+
+  program
+    .command('export')
+    .description('write every durable record (registry, versions, requests, audit) as JSON to stdout')
+    .action(async () => {
+      await withRedis(async (redis, config) => {
+        const backup = await exportData(redis, keyspace(config.REDIS_PREFIX));
+        process.stdout.write(`${JSON.stringify(backup, null, 2)}\n`);
+        process.stderr.write(`exported ${backup.keys.length} keys\n`);
+      });
+    });
+
+  program
+    .command('import')
+    .description('restore a backup made by `coalition export` into an empty Redis')
+    .argument('<file>', 'backup JSON file')
+    .option('--force', 'replace the data that already exists')
+    .action(async (file: string, o: { force?: boolean }) => {
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (err) {
+        throw new CliError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      }
+      await withRedis(async (redis, config) => {
+        try {
+          const r = await importData(redis, keyspace(config.REDIS_PREFIX), parseBackup(text), { force: o.force });
+          process.stderr.write(`imported ${r.keys} keys${r.replaced ? ` (replaced ${r.replaced})` : ''}\n`);
+        } catch (err) {
+          if (err instanceof BackupError) throw new CliError(err.message, err.code === 'DATA_EXISTS' ? 3 : 1);
+          throw err;
+        }
+      });
+    });
+}
