@@ -18,7 +18,7 @@ const JOIN_VERB_SQ =
 const WISH_EN =
   /\b(?:want|wants|wish|wishes|would like|'d like|would love|would be (?:glad|happy|pleased|honou?red|delighted|keen|interested)|(?:am|are|is) (?:glad|happy|pleased|keen|eager|ready|interested|willing|delighted|honou?red|writing)|interest(?:ed)? in|hereby|request(?:s|ing|ed)?|ask(?:s|ing)? (?:to|for|you to|that)|apply(?:ing)?|intend(?:s)?|plan(?:s|ning)? to|confirm(?:s|ing)?|express(?:es|ing)?|decided|decision|hope(?:s)? to|seek(?:s|ing)?|let us|please|kindly|could you|can you|would you|we (?:will|shall|would)|us to|to be able to|like to)\b/;
 const WISH_SQ =
-  /(?:\bdeshiro(?:jme|j|n|jne)\b|\bduam\b|\bdo te (?:donim|deshironim|ishim)\b|\bkerko(?:jme|j|n|jne)\b|\bkerkes[eaen]\b|\binteres(?:in|i)?\b|\bte interesuar\b|\bte gatshem\b|\bme kenaqesi\b|\bshpreh(?:im|ur|in)\b|\bkonfirmo(?:jme|j)\b|\bvendos(?:ur|i|em)\b|\bju lut(?:em|emi)\b|\blutemi\b|\bsynojme\b|\bper t'?u\b|\bper te\b|\bper t'?i\b|\bme ane te kesaj\b|\bdergojme\b|\bdua\b|\bdeshirojme\b|\bdeshira\b)/;
+  /(?:\bdeshiro(?:jme|j|n|jne)\b|\bduam\b|\bdo te (?:donim|deshironim|ishim)\b|\bkerko(?:jme|j|n|jne)\b|\bkerkes(?:en|es|a|e)\b|\binteres(?:in|i)?\b|\bte interesuar\b|\bte gatshem\b|\bme kenaqesi\b|\bshpreh(?:im|ur|in)\b|\bkonfirmo(?:jme|j)\b|\bvendos(?:ur|i|em)\b|\bju lut(?:em|emi)\b|\blutemi\b|\bsynojme\b|\bper t'?u\b|\bper te\b|\bper t'?i\b|\bme ane te kesaj\b|\bdergojme\b|\bdua\b|\bdeshirojme\b|\bdeshira\b)/;
 const JOIN_NEGATIVE =
   /(?:\bjoin us\b|\bjoin (?:the |our |a |this )?(?:conference|meeting|event|webinar|session|call|workshop|training|discussion|panel|roundtable|launch|celebration|zoom|teams|meet|online|live|forum on|debate|festival|campaign|march|protest|network of)\b|\binvit(?:e|es|ing|ation|ed) (?:you|your|all|to|the|organi[sz]ations|csos|partners|members)\b|\byou are (?:invited|welcome)\b|\bwelcome to join\b|\bfeel free to join\b|\bjoin the (?:mailing|newsletter)|\b(?:ju )?fto(?:jme|j|n|ne)\b|\bftese\b|\bbashkohuni\b|\bte bashkoheni\b|\bte nenshkruani\b|\bte anetaresoheni\b|\bte aderoni\b|\bbehuni\b|\bte beheni\b|\bna bashkohuni\b|\bmirepresim\b|\bjoined\b|\bsigned\b(?! (?:up|by))|\balready (?:a )?(?:member|signator))/;
 /** A question only about conditions or the procedure does not state a wish. */
@@ -39,6 +39,8 @@ const WITHDRAW_NEGATIVE =
 const TARGET =
   /\b(?:coalition|koalicion\w*|statement|declaration|deklarat\w*|signator\w*|nenshkrues\w*|ogp|open government|qeverisje te hapur|network|rrjet\w*|initiative|nism\w*|platform\w*|membership|anetaresi\w*|the list|listen|lista\w*|members|anetar\w*)\b/;
 
+const ATTACHMENT_POINTER = /\b(?:attach\w*|enclos\w*|bashkelidh\w*|ne shtojce|shtojc\w*|letter|shkres\w*|find (?:herewith|below))\b/;
+
 export interface IntentScore {
   join: number;
   withdrawal: number;
@@ -55,7 +57,7 @@ function sentenceScores(sentence: string): { join: number; withdrawal: number } 
     const question = /\?\s*$/.test(sentence.trim());
     const wish = WISH_EN.test(f) || WISH_SQ.test(f) || /^(?:we|i|our organi[sz]ation|ne)\b.*\b(?:will|shall|do)\b/.test(f);
     if (question) {
-      if (POLITE_REQUEST.test(f) && !CONDITION_QUESTION.test(f)) join = 1.5;
+      if (POLITE_REQUEST.test(f) && !CONDITION_QUESTION.test(f)) join = TARGET.test(f) ? 2 : 1.5;
     } else if (wish) join = TARGET.test(f) ? 2 : 1.5;
     else join = 0.75;
   }
@@ -71,6 +73,8 @@ function sentenceScores(sentence: string): { join: number; withdrawal: number } 
  * means a clear request.
  */
 export function scoreIntent(input: { text: string; subject?: string; attachmentText?: string }): IntentScore {
+  // An attached letter counts fully when the text points to it ("please find attached", "bashkëlidhur") or says little else.
+  const attachmentWeight = ATTACHMENT_POINTER.test(fold(input.text)) || input.text.trim().length < 300 ? 1 : 0.5;
   const evidence: string[] = [];
   let join = 0;
   let withdrawal = 0;
@@ -98,8 +102,8 @@ export function scoreIntent(input: { text: string; subject?: string; attachmentT
   if (input.attachmentText) {
     for (const s of sentences(input.attachmentText.slice(0, 20_000))) {
       const sc = sentenceScores(s);
-      join += sc.join * 0.5;
-      withdrawal += sc.withdrawal * 0.5;
+      join += sc.join * attachmentWeight;
+      withdrawal += sc.withdrawal * attachmentWeight;
     }
   }
   return { join, withdrawal, evidence };
