@@ -1,0 +1,474 @@
+import { createHash } from 'node:crypto';
+import type { DNSResolver } from 'mailauth';
+import { verifyDkim } from '../adapters/auth/dkim.ts';
+import { MimeError, parseRaw } from '../adapters/mime/index.ts';
+import { authorizeReply, coordinatorSender } from '../domain/coordinator-auth.ts';
+import { domainOf, normaliseAddress, type MailInput } from '../domain/mail.ts';
+import type { OutgoingMail } from '../domain/outgoing.ts';
+import { parseReplyCommand } from '../domain/reply-command.ts';
+import {
+  createRequest,
+  findDuplicate,
+  isFreemail,
+  OPEN_STATUSES,
+  type FlowEvent,
+  type KnownOrganisation,
+  type RequestRecord,
+} from '../domain/request.ts';
+import type { StatementVersion } from '../domain/statement.ts';
+import { findTokenRefs, newRequestId, subjectRequestId } from '../domain/token.ts';
+import { understand, type Reading } from '../domain/understand/index.ts';
+import { flowSettings, type Flow } from './flow.ts';
+import { mailLanguage, type TemplateName, type TemplateVars } from './mail-catalog.ts';
+import type { InboundJob } from './queues.ts';
+
+/**
+ * The processor's use case: one received message, start to end.
+ *
+ *   automatic (auto-reply, bounce)             → nothing, never answered (RFC 3834)
+ *   reply carrying an approval token            → coordinator decision (after every auth rule)
+ *   reply threaded to a request by its sender   → the organisation adds fields
+ *   join_request                                → duplicate? answer it : new request
+ *   withdrawal from a signatory's address       → withdrawal request
+ *   other                                       → forwarded to coordinators or left (OTHER_MAIL)
+ *
+ * Nothing lost, nothing twice: the raw message stays in the spool until this
+ * returns (a crash means the job is retried); every state change is atomic
+ * and keyed by the received Message-ID; every mail has a deterministic id
+ * (request effects, or `in.<message key>.<what>`), so a retry re-queues
+ * nothing that was already queued.
+ */
+
+export interface ProcessorDeps {
+  flow: Flow;
+  spool: { get(key: string): Promise<Buffer | null>; delete(key: string): Promise<boolean> };
+  registry: { current(): Promise<StatementVersion | null> };
+  resolver?: DNSResolver | undefined;
+}
+
+export type InboundOutcome =
+  | 'gone'
+  | 'unreadable'
+  | 'automatic'
+  | 'decision'
+  | 'replay'
+  | 'unauthenticated'
+  | 'unknown_request'
+  | 'org_reply'
+  | 'request_created'
+  | 'already_created'
+  | 'already_signatory'
+  | 'already_pending'
+  | 'withdrawal_created'
+  | 'forwarded'
+  | 'left';
+
+const MISSING_LABELS: Record<string, { sq: string; en: string }> = {
+  'organization.name': { sq: 'emri i organizatës', en: "your organisation's name" },
+  'contact.name': { sq: 'emri i personit të kontaktit', en: 'the name of a contact person' },
+  'contact.email': { sq: 'adresa email e kontaktit', en: 'a contact email address' },
+  'organization.city': { sq: 'qyteti ku vepron organizata', en: 'the city where you work' },
+};
+
+function shortHash(s: string): string {
+  return createHash('sha256').update(s).digest('hex').slice(0, 24);
+}
+
+/** Id for a mail answering one received message: same message, same id. */
+function inboundMailId(jobKey: string, what: string): string {
+  return `in.${shortHash(jobKey)}.${what}`;
+}
+
+/** Our own mails to organisations carry the request id in their Message-ID (REQ-7F3K2.3.acknowledgement@…). */
+function threadRequestId(mail: MailInput): string | null {
+  for (const id of [mail.inReplyTo ?? '', ...[...mail.references].reverse()]) {
+    const m = /<(REQ-[2-9A-Z]{5,8})\.\d+\.[a-z_]+@/i.exec(id);
+    if (m) return (m[1] as string).toUpperCase();
+  }
+  return subjectRequestId(mail.subject);
+}
+
+export class Processor {
+  constructor(private readonly d: ProcessorDeps) {}
+
+  private get f(): Flow {
+    return this.d.flow;
+  }
+  private get config() {
+    return this.d.flow.d.config;
+  }
+  private get log() {
+    return this.d.flow.d.logger;
+  }
+
+  async handle(job: InboundJob): Promise<InboundOutcome> {
+    const raw = await this.d.spool.get(job.key);
+    if (!raw) {
+      this.log.info({ key: job.key }, 'message already processed (not in the spool)');
+      return 'gone';
+    }
+    let outcome: InboundOutcome;
+    try {
+      const mail = await parseRaw(raw);
+      outcome = await this.route(mail, raw, job);
+    } catch (err) {
+      if (!(err instanceof MimeError)) throw err;
+      this.log.warn({ key: job.key, err }, 'unreadable message left alone');
+      outcome = 'unreadable';
+    }
+    this.log.info({ key: job.key, uid: job.uid, outcome }, 'message processed');
+    await this.d.spool.delete(job.key);
+    return outcome;
+  }
+
+  private async route(mail: MailInput, raw: Buffer, job: InboundJob): Promise<InboundOutcome> {
+    const config = this.config;
+    const reading = understand(mail, {
+      coalitionAddress: config.COALITION_ADDRESS,
+      knownCoordinators: config.COORDINATORS,
+    });
+    // RFC 3834: never answer automatic mail — not even a coordinator's out-of-office that quotes a token.
+    if (reading.automatic || reading.kind === 'auto_reply' || reading.kind === 'bounce') return 'automatic';
+
+    const messageRef = mail.messageId ?? `key:${job.key}`;
+    const refs = findTokenRefs(mail.inReplyTo, mail.references);
+    const fromCoordinator = coordinatorSender(mail, config.COORDINATORS).ok;
+    if (refs.length > 0 || (fromCoordinator && subjectRequestId(mail.subject))) {
+      return this.coordinatorReply(mail, raw, job, messageRef);
+    }
+
+    const threaded = threadRequestId(mail);
+    if (threaded) {
+      const r = await this.f.d.store.get(threaded);
+      if (r && this.fromOrganisation(mail, r)) {
+        if (OPEN_STATUSES.includes(r.status)) {
+          const org = reading.organization ?? { name: null, acronym: null, city: null, website: null };
+          const event: FlowEvent = {
+            type: 'org_reply',
+            from: normaliseAddress(mail.from[0]?.address ?? ''),
+            // An organisation's reply names itself again in its signature: only fields still missing, or explicitly new, count.
+            organization: {
+              name: r.organization.name ? null : org.name,
+              acronym: org.acronym,
+              city: org.city,
+              website: org.website,
+            },
+            via: messageRef,
+          };
+          await this.f.apply(r.id, event);
+          return 'org_reply';
+        }
+        if (reading.kind !== 'join_request') return this.other(mail, job);
+      }
+    }
+
+    if (reading.kind === 'join_request') return this.joinRequest(mail, raw, reading, job, messageRef);
+    if (reading.kind === 'withdrawal') return this.withdrawal(mail, raw, reading, job, messageRef);
+    return this.other(mail, job);
+  }
+
+  /** A reply to a request comes from its sender's address, or another address of the same (non free-mail) domain. */
+  private fromOrganisation(mail: MailInput, r: RequestRecord): boolean {
+    if (mail.from.length !== 1) return false;
+    const from = normaliseAddress(mail.from[0]?.address ?? '');
+    if (from === r.senderAddress || from === r.replyAddress) return true;
+    const dom = domainOf(from);
+    return !isFreemail(dom) && (dom === domainOf(r.senderAddress) || dom === domainOf(r.replyAddress));
+  }
+
+  // ------------------------------------------------------------ coordinators
+
+  private async coordinatorReply(
+    mail: MailInput,
+    raw: Buffer,
+    job: InboundJob,
+    messageRef: string,
+  ): Promise<InboundOutcome> {
+    const config = this.config;
+    const dkim =
+      config.COORDINATOR_AUTH === 'dkim' && !config.AUTHSERV_ID ? await verifyDkim(raw, this.d.resolver) : undefined;
+    const verdict = authorizeReply({
+      mail,
+      coordinators: config.COORDINATORS,
+      mode: config.COORDINATOR_AUTH,
+      secret: this.f.d.secret,
+      authservId: config.AUTHSERV_ID,
+      dkim,
+    });
+    const fromText = mail.from.map((a) => (a.name ? `${a.name} <${a.address}>` : a.address)).join(', ') || '(no From)';
+    if (!verdict.ok) {
+      this.log.warn(
+        {
+          key: job.key,
+          messageId: mail.messageId,
+          from: fromText,
+          reason: verdict.reason,
+          detail: verdict.detail,
+          requestId: verdict.requestId,
+        },
+        'decision refused: not authenticated',
+      );
+      const requestId = verdict.requestId ?? subjectRequestId(mail.subject);
+      const known = requestId ? await this.f.d.store.get(requestId) : null;
+      if (known) {
+        await this.f.d.store.audit(
+          known.id,
+          {
+            event: 'unauthenticated_attempt',
+            by: fromText,
+            via: messageRef,
+            detail: `${verdict.reason}: ${verdict.detail}`,
+          },
+          this.f.d.clock(),
+        );
+      }
+      await this.sendToCoordinators(inboundMailId(job.key, 'unauthenticated_attempt'), 'unauthenticated_attempt', {
+        reference: known?.id ?? null,
+        from: fromText,
+        reason: verdict.detail,
+      });
+      return 'unauthenticated';
+    }
+    const request = await this.f.d.store.get(verdict.ref.requestId);
+    if (!request) {
+      this.log.warn({ key: job.key, requestId: verdict.ref.requestId }, 'decision for an unknown request ignored');
+      return 'unknown_request';
+    }
+    const cmd = parseReplyCommand(mail.text);
+    const by = verdict.coordinator;
+    const via = messageRef;
+    let event: FlowEvent;
+    switch (cmd.type) {
+      case 'approve':
+        event = { type: 'decide', by, decision: 'approve', corrections: cmd.corrections, via };
+        break;
+      case 'reject':
+        event = { type: 'decide', by, decision: 'reject', reason: cmd.reason, shareReason: cmd.shareReason, via };
+        break;
+      case 'info':
+        event = { type: 'info', by, question: cmd.question, via };
+        break;
+      case 'undo':
+        event = { type: 'undo', by, via };
+        break;
+      case 'correct':
+        event = { type: 'correct', by, corrections: cmd.corrections, via };
+        break;
+      case 'unclear':
+        event = { type: 'unclear', by, problem: cmd.problem, via };
+        break;
+    }
+    const res = await this.f.apply(request.id, event, {
+      tokenUse: { coordinator: by, replyMessageId: messageRef, requestId: request.id },
+    });
+    if ('replay' in res && res.replay) {
+      this.log.warn(
+        { key: job.key, requestId: request.id, by, messageId: mail.messageId },
+        'replayed decision ignored',
+      );
+      return 'replay';
+    }
+    this.log.info({ requestId: request.id, by, command: cmd.type, via: verdict.via }, 'coordinator reply applied');
+    return 'decision';
+  }
+
+  // ------------------------------------------------------------ organisations
+
+  private async known(): Promise<{ signatories: KnownOrganisation[]; open: KnownOrganisation[] }> {
+    const version = await this.d.registry.current();
+    const signatories = (version?.signatories ?? []).map((s, i) => ({
+      id: s.id,
+      name: s.name,
+      acronym: s.acronym,
+      emails: s.contactEmail ? [s.contactEmail] : [],
+      position: i + 1,
+    }));
+    const open = (await this.f.d.store.open()).map((r) => ({
+      id: r.id,
+      name: r.organization.name ?? '',
+      acronym: r.organization.acronym,
+      emails: [r.senderAddress, r.replyAddress],
+      kind: r.kind,
+    }));
+    return { signatories, open: open.filter((o) => o.kind === 'join') };
+  }
+
+  private async joinRequest(
+    mail: MailInput,
+    raw: Buffer,
+    reading: Reading,
+    job: InboundJob,
+    messageRef: string,
+  ): Promise<InboundOutcome> {
+    const store = this.f.d.store;
+    const existing = await store.idForMessage(messageRef);
+    if (existing) {
+      await this.f.flush(existing, raw);
+      return 'already_created';
+    }
+    const sender = normaliseAddress(mail.from[0]?.address ?? reading.contact?.email ?? '');
+    const replyAddress = normaliseAddress(reading.contact?.email ?? mail.replyTo[0]?.address ?? sender);
+    const org = reading.organization ?? { name: null, acronym: null, city: null, website: null };
+    const language = reading.language ?? this.config.DEFAULT_LANGUAGE;
+    const thread = this.threadOf(mail);
+    const { signatories, open } = await this.known();
+    const sig = findDuplicate(org, sender, signatories);
+    if (sig) {
+      await this.sendToOrg(
+        inboundMailId(job.key, 'already_signatory'),
+        'already_signatory',
+        replyAddress,
+        language,
+        thread,
+        {
+          organizationName: sig.org.name,
+          position: sig.org.position ?? 1,
+        },
+      );
+      this.log.info({ key: job.key, signatory: sig.org.id, on: sig.on }, 'join request from a signatory');
+      return 'already_signatory';
+    }
+    const pending = findDuplicate(org, sender, open);
+    if (pending) {
+      await this.sendToOrg(
+        inboundMailId(job.key, 'already_pending'),
+        'already_pending',
+        replyAddress,
+        language,
+        thread,
+        {
+          reference: pending.org.id,
+          organizationName: pending.org.name || org.name || sender,
+        },
+      );
+      await store.audit(pending.org.id, {
+        event: 'duplicate_request',
+        by: sender,
+        via: messageRef,
+        detail: `matched on ${pending.on}`,
+      });
+      return 'already_pending';
+    }
+    const missing = reading.missing.map((m) => MISSING_LABELS[m]?.[language] ?? m);
+    const result = createRequest(
+      {
+        id: newRequestId(),
+        kind: 'join',
+        organization: org,
+        contact: reading.contact,
+        replyAddress,
+        senderAddress: sender,
+        language,
+        originalMessageId: mail.messageId,
+        references: mail.references,
+        originalSubject: mail.subject,
+        excerpt: excerpt(mail.text),
+        missing,
+        receivedAt: mail.date ?? this.f.d.clock(),
+      },
+      this.f.ctx(),
+    );
+    const { id } = await store.create(result, messageRef);
+    await this.f.flush(id, raw);
+    return 'request_created';
+  }
+
+  private async withdrawal(
+    mail: MailInput,
+    raw: Buffer,
+    reading: Reading,
+    job: InboundJob,
+    messageRef: string,
+  ): Promise<InboundOutcome> {
+    const store = this.f.d.store;
+    const existing = await store.idForMessage(messageRef);
+    if (existing) {
+      await this.f.flush(existing, raw);
+      return 'already_created';
+    }
+    const from = normaliseAddress(mail.from[0]?.address ?? '');
+    const addresses = new Set([from, ...mail.replyTo.map((a) => normaliseAddress(a.address))]);
+    const version = await this.d.registry.current();
+    const sig = version?.signatories.find((s) => s.contactEmail && addresses.has(normaliseAddress(s.contactEmail)));
+    if (!sig || mail.from.length !== 1) {
+      this.log.info({ key: job.key, from }, 'withdrawal from an address no signatory is known by');
+      return this.other(mail, job);
+    }
+    const openWithdrawal = (await store.open()).find((r) => r.kind === 'withdrawal' && r.signatoryId === sig.id);
+    if (openWithdrawal) {
+      await store.audit(openWithdrawal.id, { event: 'duplicate_request', by: from, via: messageRef });
+      return 'already_pending';
+    }
+    const language = reading.language ?? this.config.DEFAULT_LANGUAGE;
+    const result = createRequest(
+      {
+        id: newRequestId(),
+        kind: 'withdrawal',
+        organization: { name: sig.name, acronym: sig.acronym, city: sig.city, website: sig.website },
+        contact: reading.contact,
+        replyAddress: sig.contactEmail ?? from,
+        senderAddress: from,
+        language,
+        originalMessageId: mail.messageId,
+        references: mail.references,
+        originalSubject: mail.subject,
+        excerpt: excerpt(mail.text),
+        missing: [],
+        signatoryId: sig.id,
+        receivedAt: mail.date ?? this.f.d.clock(),
+      },
+      this.f.ctx(),
+    );
+    const { id } = await store.create(result, messageRef);
+    await this.f.flush(id, raw);
+    return 'withdrawal_created';
+  }
+
+  private async other(mail: MailInput, job: InboundJob): Promise<InboundOutcome> {
+    if (this.config.OTHER_MAIL !== 'forward') return 'left';
+    await this.sendToCoordinators(inboundMailId(job.key, 'other_forward'), 'other_forward', {
+      from: mail.from.map((a) => a.address).join(', ') || '(no From)',
+      subject: mail.subject,
+      excerpt: excerpt(mail.text, 2000),
+    });
+    return 'forwarded';
+  }
+
+  // ------------------------------------------------------------ mail helpers
+
+  private threadOf(mail: MailInput): { inReplyTo?: string; references?: string[] } {
+    if (!mail.messageId || !/^<[^<>\s]+>$/.test(mail.messageId)) return {};
+    const refs = [...mail.references, mail.messageId].filter((r) => /^<[^<>\s]+>$/.test(r)).slice(-20);
+    return { inReplyTo: mail.messageId, references: refs };
+  }
+
+  private async sendToOrg<N extends TemplateName>(
+    id: string,
+    template: N,
+    to: string,
+    language: string,
+    thread: { inReplyTo?: string; references?: string[] },
+    vars: TemplateVars<N>,
+  ): Promise<void> {
+    const d = this.f.d;
+    const rendered = d.templates.render(template, mailLanguage(this.config, language), vars);
+    const mail: OutgoingMail = { id, to: [to], ...rendered, ...thread, autoSubmitted: 'auto-replied' };
+    await d.outbox.send(mail);
+  }
+
+  private async sendToCoordinators<N extends TemplateName>(
+    id: string,
+    template: N,
+    vars: TemplateVars<N>,
+  ): Promise<void> {
+    const d = this.f.d;
+    const rendered = d.templates.render(template, mailLanguage(this.config, null), vars);
+    const to = flowSettings(this.config).coordinators;
+    await d.outbox.send({ id, to: [...to], ...rendered, autoSubmitted: 'auto-generated' });
+  }
+}
+
+function excerpt(text: string, max = 1500): string {
+  const t = text.replace(/\r\n?/g, '\n').trim();
+  return t.length > max ? `${t.slice(0, max - 1)}…` : t;
+}
