@@ -137,7 +137,7 @@ async function toMailInput(parsed: ParsedMail, depth: number): Promise<MailInput
     cc: addresses(parsed.cc),
     headers,
     contentType: contentTypeOf(headers['content-type']?.[0]),
-    text: text.replace(/\r\n/g, '\n'),
+    text: text.trim() === '' ? '' : text.replace(/\r\n/g, '\n'),
     html,
     attachments,
   };

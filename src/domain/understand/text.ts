@@ -66,6 +66,9 @@ export function words(s: string): string[] {
 export function sentences(text: string): string[] {
   return text
     .replace(/\n{2,}/g, '\n\n')
+    // A short line followed by a capitalised one is a line of its own (letterheads,
+    // addresses); a long one is a hard-wrapped sentence that goes on.
+    .replace(/^([^\n]{0,50}|[^\n]*[.!?:;])\n(?=[\p{Lu}"“„])/gmu, '$1\n\n')
     .split(/(?<=[.!?;])(?<!\b(?:Ms|Mr|Mrs|Mx|Dr|Prof|Rr|Nr|Pall|St|No|Tel|Mob|z|znj|zj|Zj|Z|Znj|Sh|Shk|Nd|Lgj|Bul|Blv|etc|e\.g|i\.e|Inc|Ltd|Co)\.)\s+(?=[\p{Lu}"“„(\d-])|\n\s*\n/u)
     .map((s) => s.replace(/\s*\n\s*/g, ' ').trim())
     .filter((s) => s !== '');
