@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
@@ -142,4 +143,22 @@ export async function countIn(stack: Stack, folder: string): Promise<number> {
   } finally {
     await c.logout().catch(() => undefined);
   }
+}
+
+/**
+ * Ends the server side of every open IMAP session of this Dovecot (the imap
+ * processes it forked for the watcher), as a restart with shutdown_clients
+ * does. halt() alone stops the master but lets running sessions live on.
+ */
+export function killImapSessions(stack: Stack, signal: NodeJS.Signals = 'SIGKILL'): number[] {
+  const out = execFileSync('ss', ['-Htnp', 'state', 'established', `( sport = :${stack.dovecot.imapPort} )`]).toString();
+  const pids = [...new Set([...out.matchAll(/pid=(\d+)/g)].map((m) => Number(m[1])))];
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+  return pids;
 }

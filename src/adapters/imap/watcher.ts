@@ -196,8 +196,11 @@ export class MailboxWatcher extends EventEmitter<WatcherEvents> {
       this.wakeResolve = null;
       this.client = null;
       const reason = this.stopping ? 'shutdown' : !this.lock.isHeld ? 'lock lost' : (closedReason ?? 'error');
-      if (client.usable) {
-        await withTimeout(client.logout(), 3_000, 'LOGOUT').catch(() => client.close());
+      // LOGOUT only on a planned end; after a failure the line may be dead, and waiting
+      // for a LOGOUT answer would only delay the reconnect.
+      const planned = this.stopping || !this.lock.isHeld;
+      if (planned && client.usable) {
+        await withTimeout(client.logout(), Math.min(3_000, o.healthTimeoutMs), 'LOGOUT').catch(() => client.close());
       } else {
         client.close();
       }
