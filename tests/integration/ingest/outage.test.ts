@@ -90,12 +90,12 @@ describe('the watcher when the mail server goes away or the mailbox is recreated
     const raws = Array.from({ length: 6 }, (_, i) => mail({ subject: `Intake ${i}` }));
     await appendMany(stack, raws, 'Intake');
     await waitUntil(async () => (await probe.jobs()).length === before + 6 && (await countIn(stack, 'Intake')) === 0, 10_000, 'six jobs');
-    const v1 = (await c.status('Intake', { uidValidity: true }))?.uidValidity;
+    const v1 = ((await c.status('Intake', { uidValidity: true })) || undefined)?.uidValidity;
 
     await c.mailboxDelete('Intake');
     await new Promise((r) => setTimeout(r, 1_100)); // Dovecot derives UIDVALIDITY from the clock
     await c.mailboxCreate('Intake');
-    const v2 = (await c.status('Intake', { uidValidity: true }))?.uidValidity;
+    const v2 = ((await c.status('Intake', { uidValidity: true })) || undefined)?.uidValidity;
     expect(v2).not.toBe(v1);
     const fresh = mail({ subject: 'New after the recreate' });
     await appendMany(stack, [...raws, fresh], 'Intake');
