@@ -12,9 +12,9 @@ export function normalizeMessageId(raw: string | null | undefined): string | nul
   if (!raw) return null;
   let id = raw.trim();
   // RFC 5322 §3.6.4: msg-id = "<" id-left "@" id-right ">"; take the first when several are given.
-  const m = /<([^<>]+)>/.exec(id);
-  if (m?.[1]) id = m[1];
-  id = id.trim();
+  const m = /<([^<>]*)>/.exec(id);
+  if (m) id = m[1] ?? '';
+  id = id.replace(/[<>\s]/g, '');
   return id === '' ? null : id;
 }
 
