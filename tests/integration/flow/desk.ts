@@ -1,0 +1,230 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { Redis } from 'ioredis';
+import nodemailer from 'nodemailer';
+import { loadConfig } from '../../../config/load.ts';
+import type { Config } from '../../../config/schema.ts';
+import { silentLogger, type Logger } from '../../../src/adapters/log.ts';
+import { createTriage } from '../../../src/app/triage.ts';
+import { startMailer, type Mailer } from '../../../workers/mailer.ts';
+import { startProcessor, type RunningProcessor } from '../../../workers/processor.ts';
+import { startWatcher, type RunningWatcher } from '../../../workers/watcher.ts';
+import { deliver, listMessages, waitForMessages, type StoredMessage } from '../../harness/mailbox.ts';
+import { CSO, INFO, startStack, type Stack } from '../../harness/stack.ts';
+
+/**
+ * The whole desk (watcher, processor, mailer) in this process against the
+ * harness stack, plus the people around it: the CSO writing in, and the
+ * coordinators replying from their mail client (DKIM-signed by their domain).
+ */
+
+export const COORD_DOMAIN = 'coord.example.org';
+
+/** A DKIM key for the coordinators' domain and a resolver that serves it (nothing else resolves). */
+export function dkimWorld() {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const privPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  const pub = publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
+  const records: Record<string, string[][]> = { [`sel._domainkey.${COORD_DOMAIN}`]: [[`v=DKIM1; k=rsa; p=${pub}`]] };
+  const resolver = async (name: string, rrtype: string): Promise<string[][]> => {
+    const r = rrtype === 'TXT' ? records[name.toLowerCase()] : undefined;
+    if (r) return r;
+    throw Object.assign(new Error(`ENOTFOUND ${name}`), { code: 'ENOTFOUND' });
+  };
+  return { privPem, resolver };
+}
+
+export const DKIM = dkimWorld();
+
+export interface Desk {
+  stack: Stack;
+  config: Config;
+  redis: Redis;
+  processor: RunningProcessor;
+  stopWorkers(): Promise<void>;
+  startWorkers(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startDesk(
+  env: Record<string, string> = {},
+  o: { logger?: Logger; workers?: boolean } = {},
+): Promise<Desk> {
+  const stack = await startStack({
+    env: {
+      UNDO_WINDOW: '0',
+      REMINDER_AFTER: '3d',
+      REQUEST_TTL: '30d',
+      IMAP_POLL_INTERVAL: '1s',
+      SMTP_RETRY_DELAY: '200ms',
+      ...env,
+    },
+  });
+  const config = loadConfig(stack.env, '/nonexistent/.env');
+  const redis = new Redis(stack.redisUrl, { maxRetriesPerRequest: null });
+  const logger = o.logger ?? silentLogger;
+  let watcher: RunningWatcher | null = null;
+  let mailer: Mailer | null = null;
+  let processor: RunningProcessor | null = null;
+  const desk: Desk = {
+    stack,
+    config,
+    redis,
+    get processor() {
+      if (!processor) throw new Error('processor not running');
+      return processor;
+    },
+    async startWorkers() {
+      processor = await startProcessor({
+        config,
+        redis,
+        logger,
+        resolver: DKIM.resolver,
+        tuning: { lockDuration: 3000, stalledInterval: 1000 },
+      });
+      mailer = startMailer({ config, redis, logger, worker: { lockDuration: 3000, stalledInterval: 1000 } });
+      watcher = await startWatcher({
+        config,
+        redis,
+        logger,
+        triage: createTriage(config),
+        tuning: { lockTtlMs: 2000, lockRetryMs: 200 },
+      });
+    },
+    async stopWorkers() {
+      await watcher?.close();
+      await processor?.close();
+      await mailer?.close();
+      watcher = mailer = processor = null;
+    },
+    async close() {
+      await desk.stopWorkers().catch(() => undefined);
+      await redis.quit().catch(() => undefined);
+      await stack.stop();
+    },
+  };
+  if (o.workers !== false) await desk.startWorkers();
+  return desk;
+}
+
+let n = 0;
+/** Raw mail as a mail client would send it (DKIM-signed when `dkimDomain` is given). */
+export async function compose(o: {
+  from: string;
+  to?: string;
+  subject: string;
+  text: string;
+  inReplyTo?: string;
+  references?: string[];
+  messageId?: string;
+  dkimDomain?: string;
+  headers?: Record<string, string>;
+}): Promise<Buffer> {
+  n += 1;
+  const tx = nodemailer.createTransport({
+    streamTransport: true,
+    buffer: true,
+    newline: 'windows',
+    ...(o.dkimDomain ? { dkim: { domainName: o.dkimDomain, keySelector: 'sel', privateKey: DKIM.privPem } } : {}),
+  });
+  const { message } = await tx.sendMail({
+    from: o.from,
+    to: o.to ?? INFO,
+    subject: o.subject,
+    text: o.text,
+    messageId:
+      o.messageId ??
+      `<t${Date.now()}.${n}.${Math.random().toString(36).slice(2)}@${o.from.replace(/.*@/, '').replace(/>.*/, '')}>`,
+    ...(o.inReplyTo ? { inReplyTo: o.inReplyTo } : {}),
+    ...(o.references ? { references: o.references } : {}),
+    ...(o.headers ? { headers: o.headers } : {}),
+  });
+  return message as Buffer;
+}
+
+export const JOIN_SQ = {
+  subject: 'Kërkesë për anëtarësim në Koalicion',
+  text: [
+    'Përshëndetje,',
+    '',
+    'Organizata jonë, Qendra për Transparencë Qytetare (QTQ), me seli në Shkodër, dëshiron t’i bashkohet Koalicionit të OShC-ve për OGP dhe të nënshkruajë Deklaratën e Përbashkët.',
+    '',
+    'Me respekt,',
+    'Arta Hoxha',
+    'Drejtore Ekzekutive',
+    'Qendra për Transparencë Qytetare',
+    'contact@cso.example.net',
+  ].join('\n'),
+};
+
+export async function sendJoinRequest(
+  stack: Stack,
+  o: { from?: string; subject?: string; text?: string } = {},
+): Promise<string> {
+  const messageId = `<join.${Date.now()}.${Math.random().toString(36).slice(2)}@cso.example.net>`;
+  const raw = await compose({
+    from: o.from ?? `Arta Hoxha <${CSO}>`,
+    subject: o.subject ?? JOIN_SQ.subject,
+    text: o.text ?? JOIN_SQ.text,
+    messageId,
+  });
+  await deliver(stack.dovecot, INFO, raw);
+  return messageId;
+}
+
+/** The coordinator answers a mail she received (threaded, quoting it), DKIM-signed by her domain unless told otherwise. */
+export async function replyTo(
+  stack: Stack,
+  received: StoredMessage,
+  o: { from: string; text: string; dkim?: boolean; dkimDomain?: string; inReplyTo?: string; subject?: string },
+): Promise<Buffer> {
+  const refs = referencesOf(received);
+  const raw = await compose({
+    from: o.from,
+    subject: o.subject ?? `Re: ${received.subject}`,
+    text: `${o.text}\n\nOn Mon, 30 Nov 2026 at 10:00, Koalicioni <${INFO}> wrote:\n> ${received.subject}\n> ...`,
+    inReplyTo: o.inReplyTo ?? received.messageId,
+    references: [...refs, o.inReplyTo ?? received.messageId],
+    ...(o.dkim === false ? {} : { dkimDomain: o.dkimDomain ?? COORD_DOMAIN }),
+  });
+  await deliver(stack.dovecot, INFO, raw);
+  return raw;
+}
+
+function referencesOf(m: StoredMessage): string[] {
+  const head = m.source.toString('utf8').split(/\r?\n\r?\n/)[0] ?? '';
+  const refs = /^References:\s*((?:.+)(?:\r?\n[ \t].+)*)/im.exec(head)?.[1] ?? '';
+  return refs.match(/<[^>]+>/g) ?? [];
+}
+
+export async function inbox(
+  stack: Stack,
+  address: string,
+  match?: (m: StoredMessage) => boolean,
+): Promise<StoredMessage[]> {
+  const all = await listMessages(stack.dovecot, address);
+  return match ? all.filter(match) : all;
+}
+
+export async function waitFor(
+  stack: Stack,
+  address: string,
+  match: (m: StoredMessage) => boolean,
+  count = 1,
+  timeoutMs = 20_000,
+) {
+  return waitForMessages(stack.dovecot, address, { match, count, timeoutMs });
+}
+
+export const subjectHas = (s: string | RegExp) => (m: StoredMessage) =>
+  typeof s === 'string' ? m.subject.includes(s) : s.test(m.subject);
+
+export async function sleep(ms: number): Promise<void> {
+  await new Promise((r) => setTimeout(r, ms));
+}
+
+/** The decoded text of a stored message (quoted-printable/base64 bodies as a reader sees them). */
+export async function bodyOf(m: StoredMessage): Promise<string> {
+  const { simpleParser } = await import('mailparser');
+  const p = await simpleParser(m.source);
+  return `${p.text ?? ''}`;
+}
