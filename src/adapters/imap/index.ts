@@ -9,3 +9,4 @@ export { keyWithoutBody, messageKey, normalizeMessageId } from './message-key.ts
 export { Spool, SpoolError } from './spool.ts';
 export { MailboxWatcher, type WatcherEvents, type WatcherOptions } from './watcher.ts';
 export { createIngestParts, ingestKeys, QUARANTINE_MAX, type IngestParts } from './wiring.ts';
+export { runBackfill, type BackfillRow } from './backfill.ts';

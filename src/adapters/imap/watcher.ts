@@ -8,6 +8,15 @@ import { ensureFolders, type FolderNames } from './folders.ts';
 import { META_QUERY, toMeta, type Ingestor, type Outcome } from './ingest.ts';
 import type { RedisLock } from './lock.ts';
 
+/**
+ * INTERNALDATE has whole seconds (RFC 3501 date-time), so a message that arrived in
+ * the same second as PROCESS_SINCE counts as new: better one old message processed
+ * than one new message left alone.
+ */
+export function isBefore(internalDate: Date, processSince: Date): boolean {
+  return internalDate.getTime() < Math.floor(processSince.getTime() / 1000) * 1000;
+}
+
 export interface WatcherOptions {
   mailbox: string;
   /** Folder names as configured ("Coalition/Processed"); mapped to the server's delimiter. */
@@ -238,7 +247,7 @@ export class MailboxWatcher extends EventEmitter<WatcherEvents> {
           if (this.shouldStop()) break;
           this.logger.info({ uid: meta.uid, size: meta.size, mailbox: o.mailbox }, 'noticed message');
           this.emit('noticed', { uid: meta.uid, at: Date.now() });
-          if (meta.internalDate.getTime() < o.processSince.getTime()) {
+          if (isBefore(meta.internalDate, o.processSince)) {
             this.logger.debug({ uid: meta.uid, internalDate: meta.internalDate }, 'older than PROCESS_SINCE: left alone (see `coalition backfill`)');
           } else {
             const outcome = await this.ingestor.handle(client, meta, uidValidity, folders);
