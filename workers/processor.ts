@@ -51,16 +51,22 @@ export interface RunningProcessor {
  * and `timers` (undo windows, reminders, expiry). Wiring and shutdown only;
  * the logic is src/app/processor.ts and src/app/flow.ts.
  */
-export async function startProcessor(o: {
+export interface FlowParts {
+  flow: Flow;
+  store: RequestStore;
+  registry: RegistryStore;
+  close(): Promise<void>;
+}
+
+/** Everything a request transition needs (also used by `coalition approve|reject`). */
+export async function buildFlow(o: {
   config: Config;
   redis: Redis;
   logger: Logger;
-  resolver?: DNSResolver;
   clock?: () => Date;
-  tuning?: ProcessorTuning;
-}): Promise<RunningProcessor> {
+}): Promise<FlowParts> {
   const { config, redis } = o;
-  const log = o.logger.child({ worker: 'processor' });
+  const log = o.logger;
   const ks = keyspace(config.REDIS_PREFIX);
   const clock = o.clock ?? (() => new Date());
   const secret = await tokenSecret(config, redis, ks);
@@ -91,6 +97,30 @@ export async function startProcessor(o: {
     },
   };
   const flow = new Flow({ config, store, outbox, templates, timers, statements, secret, logger: log, clock });
+  return {
+    flow,
+    store,
+    registry,
+    async close() {
+      await Promise.all([timerQueue.close(), outbox.close(), store.close()]);
+      await timerConn.quit().catch(() => undefined);
+    },
+  };
+}
+
+export async function startProcessor(o: {
+  config: Config;
+  redis: Redis;
+  logger: Logger;
+  resolver?: DNSResolver;
+  clock?: () => Date;
+  tuning?: ProcessorTuning;
+}): Promise<RunningProcessor> {
+  const { config, redis } = o;
+  const log = o.logger.child({ worker: 'processor' });
+  const ks = keyspace(config.REDIS_PREFIX);
+  const parts = await buildFlow({ config, redis, logger: log, ...(o.clock ? { clock: o.clock } : {}) });
+  const { flow, store, registry } = parts;
   const spool = new Spool(redis, ks, {
     maxMessageBytes: config.MAX_MESSAGE_BYTES,
     maxTotalBytes: config.SPOOL_MAX_BYTES,
@@ -138,8 +168,8 @@ export async function startProcessor(o: {
       closing ??= (async () => {
         // Phase 1: take no new jobs; phase 2: let the running one finish, then close connections.
         await Promise.all([inbound.close(), timerWorker.close()]);
-        await Promise.all([timerQueue.close(), outbox.close(), store.close()]);
-        for (const c of [inConn, tConn, timerConn]) await c.quit().catch(() => undefined);
+        await parts.close();
+        for (const c of [inConn, tConn]) await c.quit().catch(() => undefined);
         log.info('processor stopped');
       })();
       return closing;
