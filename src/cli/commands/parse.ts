@@ -1,8 +1,18 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { MimeError, parseRaw } from '../../adapters/mime/index.ts';
-import { understand } from '../../domain/understand/index.ts';
+import type * as Mime from '../../adapters/mime/index.ts';
+import type * as Understanding from '../../domain/understand/index.ts';
 import { printJsonLine } from '../io.ts';
+
+// Loaded when the command runs, so other commands do not pay for mailparser.
+interface Readers {
+  mime: typeof Mime;
+  understanding: typeof Understanding;
+}
+async function loadReaders(): Promise<Readers> {
+  const [mime, understanding] = await Promise.all([import('../../adapters/mime/index.ts'), import('../../domain/understand/index.ts')]);
+  return { mime, understanding };
+}
 
 interface ParseOptions {
   coalitionAddress?: string;
@@ -33,8 +43,9 @@ export function registerParse(program: Command): void {
     )
     .action(async (files: string[], opts: ParseOptions) => {
       let failed = false;
+      const readers = await loadReaders();
       for (const file of files) {
-        const line = await parseOne(file, opts);
+        const line = await parseOne(file, opts, readers);
         if ('error' in line) failed = true;
         printJsonLine(line);
       }
@@ -42,7 +53,7 @@ export function registerParse(program: Command): void {
     });
 }
 
-async function parseOne(file: string, opts: ParseOptions): Promise<Record<string, unknown>> {
+async function parseOne(file: string, opts: ParseOptions, { mime, understanding }: Readers): Promise<Record<string, unknown>> {
   let raw: Buffer;
   try {
     raw = await readFile(file);
@@ -52,8 +63,8 @@ async function parseOne(file: string, opts: ParseOptions): Promise<Record<string
     return { file, kind: 'other', error: reason };
   }
   try {
-    const mail = await parseRaw(raw);
-    const reading = understand(mail, { coalitionAddress: opts.coalitionAddress, knownCoordinators: opts.coordinator });
+    const mail = await mime.parseRaw(raw);
+    const reading = understanding.understand(mail, { coalitionAddress: opts.coalitionAddress, knownCoordinators: opts.coordinator });
     return {
       file,
       kind: reading.kind,
@@ -69,7 +80,7 @@ async function parseOne(file: string, opts: ParseOptions): Promise<Record<string
       messageId: mail.messageId,
     };
   } catch (err) {
-    if (err instanceof MimeError) return { file, kind: 'other', error: `${err.code}: ${err.message}` };
+    if (err instanceof mime.MimeError) return { file, kind: 'other', error: `${err.code}: ${err.message}` };
     return { file, kind: 'other', error: `could not be understood: ${err instanceof Error ? err.message : String(err)}` };
   }
 }

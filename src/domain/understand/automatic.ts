@@ -119,7 +119,10 @@ export function automaticSignals(mail: MailInput): AutomaticSignals {
  * messages sent by some add-ins); it asks others not to auto-reply.
  */
 export function isAutomatic(mail: MailInput): boolean {
-  const s = automaticSignals(mail);
+  return anyAutomatic(automaticSignals(mail));
+}
+
+export function anyAutomatic(s: AutomaticSignals): boolean {
   return s.dsn || s.autoReplyHeader || s.autoSubmitted || s.bulk || s.autoSubject || s.nullSender || s.receipt;
 }
 

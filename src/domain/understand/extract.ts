@@ -301,10 +301,13 @@ const DESIGNATION =
 
 const PERSON = /(\p{Lu}\p{Ll}+(?:[-'’]\p{Lu}?\p{Ll}+)?(?:\s+\p{Lu}\p{Ll}+(?:[-'’]\p{Lu}?\p{Ll}+)?){0,2})/u;
 
+const HONORIFIC_PERSON = new RegExp(`\\b(?:Ms|Mrs|Mr|Mx|Dr|Prof|z|znj|zj|zonja|zoti)\\.?\\s+${PERSON.source}`, 'u');
+const INTRODUCED_PERSON = new RegExp(`(?:will be|is|shall be|[eë]sht[eë]|do t[eë] jet[eë]|:|–|—)\\s+${PERSON.source}`, 'u');
+
 function personIn(sentence: string, exclude: Set<string>): string | null {
-  const honor = new RegExp(`\\b(?:Ms|Mrs|Mr|Mx|Dr|Prof|z|znj|zj|zonja|zoti)\\.?\\s+${PERSON.source}`, 'u').exec(sentence);
+  const honor = HONORIFIC_PERSON.exec(sentence);
   if (honor) return honor[1]!;
-  const m = new RegExp(`(?:will be|is|shall be|[eë]sht[eë]|do t[eë] jet[eë]|:|–|—)\\s+${PERSON.source}`, 'u').exec(sentence);
+  const m = INTRODUCED_PERSON.exec(sentence);
   if (m && !hasOrgWord(m[1]!) && m[1]!.split(/\s+/).length >= 2 && !exclude.has(nameKey(m[1]!))) return m[1]!;
   return null;
 }

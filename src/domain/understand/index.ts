@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { MailAddress, MailInput } from '../mail.ts';
 import { domainOf, header, sameAddress } from '../mail.ts';
-import { automaticSignals, autoReplyWording, isAutomatic } from './automatic.ts';
+import { anyAutomatic, automaticSignals, autoReplyWording } from './automatic.ts';
 import { extract } from './extract.ts';
 import { scoreIntent } from './intent.ts';
 import { detectLanguage } from './language.ts';
@@ -95,7 +95,7 @@ export function understand(mail: MailInput, opts: UnderstandOptions = {}): Readi
   const ownDomains = [...new Set(ownAddresses.map(domainOf).filter((d) => d !== ''))];
   const attachments = mail.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, size: a.size }));
   const signals = automaticSignals(mail);
-  const automatic = isAutomatic(mail);
+  const automatic = anyAutomatic(signals);
   const split = splitMail(mail);
   const confidence: Record<string, number> = {};
 
