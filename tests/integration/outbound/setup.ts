@@ -26,11 +26,14 @@ export interface Outbound {
   outbox: BullOutbox;
   templates: HandlebarsTemplates;
   startMailer(o?: Partial<MailerOptions>): Mailer;
+  /** The environment the config was loaded from (for running the CLI against this stack). */
+  config_env(): Record<string, string>;
   close(): Promise<void>;
 }
 
 export function outbound(stack: Stack, env: Record<string, string> = {}): Outbound {
-  const config = loadConfig({ ...stack.env, ...FAST, ...env }, '/nonexistent/.env');
+  const fullEnv = { ...stack.env, ...FAST, ...env };
+  const config = loadConfig(fullEnv, '/nonexistent/.env');
   const ks = keyspace(config.REDIS_PREFIX);
   const redis = createRedis(config.REDIS_URL, 't5');
   const outbox = new BullOutbox({ redis, ks, attempts: config.SMTP_RETRY_ATTEMPTS });
@@ -42,6 +45,7 @@ export function outbound(stack: Stack, env: Record<string, string> = {}): Outbou
     redis,
     outbox,
     templates,
+    config_env: () => fullEnv,
     startMailer(o = {}) {
       const m = startMailer({ config, redis, logger: silentLogger, worker: FAST_STALL, ...o });
       mailers.push(m);
