@@ -87,10 +87,8 @@ export class SmtpCapture {
             cb(Object.assign(new Error('refused by test'), { responseCode: this.refuseWith }));
             return;
           }
-          this.lmtp
-            .sendMail({ envelope: { from, to }, raw })
-            .then((info) => {
-              if (info.rejected.length) throw new Error(`LMTP rejected ${info.rejected.join(', ')}`);
+          this.deliver(from, to, raw)
+            .then(() => {
               this.messages.push({ from, to, raw, authUser: session.user as string | undefined });
               cb(null, 'queued');
             })
@@ -105,6 +103,25 @@ export class SmtpCapture {
     server.on('error', () => undefined);
     this.server = server;
     this.port = (server.server.address() as AddressInfo).port;
+  }
+
+  /**
+   * LMTP delivery, one reply per recipient. Dovecot re-reads its passwd-file
+   * when the file's mtime changes, which it sees with up to a second's delay:
+   * a mailbox created a moment ago may still be unknown, so wait for it.
+   */
+  private async deliver(from: string, to: string[], raw: Buffer): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const info = await this.lmtp.sendMail({ envelope: { from, to }, raw });
+        if (info.rejected.length === 0) return;
+        if (attempt >= 15) throw new Error(`LMTP rejected ${info.rejected.join(', ')}`);
+        to = info.rejected.map(String);
+      } catch (err) {
+        if (attempt >= 15) throw err;
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
   }
 
   /** Closes the listener (an outage); listen() brings it back on the same port. */

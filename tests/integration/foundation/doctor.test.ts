@@ -45,7 +45,7 @@ describe('coalition command line', () => {
   it('prints help listing its commands', async () => {
     const r = await runCli(['--help']);
     expect(r.code).toBe(0);
-    for (const cmd of ['start', 'doctor']) expect(r.stdout).toContain(cmd);
+    for (const cmd of ['start', 'doctor', 'parse', 'statement', 'requests']) expect(r.stdout).toContain(cmd);
   });
 
   it('answers an unknown command with one line and a non-zero exit', async () => {

@@ -1,0 +1,98 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ImapFlow } from 'imapflow';
+import nodemailer from 'nodemailer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN } from '../../harness/cli.ts';
+
+/**
+ * `npm start` on a machine with no mailbox configured: the sandbox comes up,
+ * and a join request written to info@ is acknowledged into the sender's mailbox.
+ */
+
+let child: ChildProcess;
+let stderr = '';
+let exit: Promise<number | null>;
+let ports: { imap: number; smtp: number };
+
+beforeAll(async () => {
+  child = spawn(process.execPath, [BIN, 'start'], {
+    cwd: mkdtempSync(join(tmpdir(), 'sandbox-')),
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: process.env.SANDBOX_TEST_LOG ?? 'warn', UNDO_WINDOW: '0' },
+    stdio: ['ignore', process.env.SANDBOX_TEST_LOG ? 'inherit' : 'ignore', 'pipe'],
+  });
+  exit = new Promise((r) => child.once('exit', (code) => r(code)));
+  child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
+  const t0 = Date.now();
+  while (!/SMTP 127\.0\.0\.1:(\d+)/.test(stderr)) {
+    if (Date.now() - t0 > 30_000 || child.exitCode !== null) throw new Error(`sandbox did not start:\n${stderr}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  ports = {
+    imap: Number(/IMAP 127\.0\.0\.1:(\d+)/.exec(stderr)?.[1]),
+    smtp: Number(/SMTP 127\.0\.0\.1:(\d+)/.exec(stderr)?.[1]),
+  };
+});
+
+afterAll(async () => {
+  if (child && child.exitCode === null) {
+    child.kill('SIGKILL');
+    await exit;
+  }
+});
+
+async function inbox(user: string): Promise<string[]> {
+  const c = new ImapFlow({ host: '127.0.0.1', port: ports.imap, secure: false, doSTARTTLS: false, logger: false, auth: { user, pass: 'sandbox' } });
+  c.on('error', () => undefined);
+  try {
+    await c.connect();
+  } catch {
+    return []; // the mailbox does not exist yet
+  }
+  try {
+    const lock = await c.getMailboxLock('INBOX');
+    try {
+      const subjects: string[] = [];
+      for await (const m of c.fetch('1:*', { envelope: true })) subjects.push(m.envelope?.subject ?? '');
+      return subjects;
+    } finally {
+      lock.release();
+    }
+  } finally {
+    await c.logout().catch(() => undefined);
+  }
+}
+
+async function eventually(user: string, timeoutMs = 30_000): Promise<string[]> {
+  const t0 = Date.now();
+  for (;;) {
+    const s = await inbox(user);
+    if (s.length) return s;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`nothing arrived for ${user}\n${stderr}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+describe('npm start without a mailbox (the sandbox)', () => {
+  it('acknowledges a join request sent to info@ and asks the coordinators', async () => {
+    const tx = nodemailer.createTransport({ host: '127.0.0.1', port: ports.smtp, secure: false, ignoreTLS: true });
+    await tx.sendMail({
+      from: 'Drita Hoxha <drita@shoqata.example.net>',
+      to: 'info@example.org',
+      subject: 'Kërkesë për anëtarësim',
+      text: 'Përshëndetje,\n\nShoqata Zëri i Qytetarëve (SZQ) nga Elbasani dëshiron të anëtarësohet në Koalicion dhe të nënshkruajë Deklaratën e Përbashkët.\n\nMe respekt,\nDrita Hoxha\nShoqata Zëri i Qytetarëve\nElbasan\n',
+    });
+    tx.close();
+    const ack = await eventually('drita@shoqata.example.net');
+    expect(ack.join(' ')).toMatch(/REQ-/);
+    const coordinator = await eventually('ana@example.org');
+    expect(coordinator.join(' ')).toMatch(/REQ-/);
+  });
+
+  it('stops cleanly on SIGTERM with exit code 0', async () => {
+    child.kill('SIGTERM');
+    expect(await exit).toBe(0);
+  });
+});
