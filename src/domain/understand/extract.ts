@@ -29,6 +29,8 @@ export interface ExtractInput {
   /** The requester: From (or the forwarded From). */
   sender: MailAddress | null;
   replyTo: MailAddress | null;
+  /** The request's own subject (not a reply's), or ''. */
+  subject?: string;
   /** The "Organization:" header some clients add. */
   organizationHeader: string | null;
   /** Addresses and domains that are the coalition's own, never the requester's. */
@@ -93,7 +95,9 @@ function structuredLines(text: string): Structured {
 
 const SUBJECT_VERBS =
   /\s(?:would|wishes|wants|is (?:glad|pleased|writing|happy|keen|interested|ready)|asks|requests|hereby|has decided|kindly|d[eë]shiron|k[eë]rkon|ka vendosur|shpreh|do t[eë] (?:donte|d[eë]shironte)|[eë]sht[eë] e gatshme|[eë]sht[eë] i gatsh[eë]m|nuk d[eë]shiron|vendosi|mb[eë]shtet)\b/giu;
-const ON_BEHALF = /(?:on behalf of|in the name of|representing|n[eë] em[eë]r t[eë]|n[eë] cil[eë]sin[eë] e|p[eë]rfaq[eë]soj|p[eë]rfaq[eë]sojm[eë])\s+/giu;
+const ON_BEHALF =
+  /(?:on behalf of|in the name of|representing|i represent|we represent|n[eë] em[eë]r t[eë]|n[eë] cil[eë]sin[eë] e|p[eë]rfaq[eë]soj|p[eë]rfaq[eë]sojm[eë])\s+((?:the|our organi[sz]ation|my organi[sz]ation|organizat[eë]s(?: son[eë])?|shoqat[eë]s(?: son[eë])?)\s*,?\s+)?/giu;
+const WORK_FOR = /(?:i work (?:at|for|with)|i am (?:the )?[\p{Ll} ]{0,30}(?:of|at) (?:the )?|jam (?:nga|pjes[eë] e|p[eë]rfaq[eë]suese? e)|punoj (?:n[eë]|p[eë]r|pran[eë])|from (?:the )?)\s*/giu;
 const OUR_ORG = /(?:organizata jon[eë]|shoqata jon[eë]|our organi[sz]ation|my organi[sz]ation|we are|ne jemi|jemi)\s*,?\s+/giu;
 
 function parenCandidates(text: string, weight: number, source: string, out: Candidate[], exclude: Set<string>): void {
@@ -151,7 +155,10 @@ function introCandidates(text: string, re: RegExp, weight: number, source: strin
   re.lastIndex = 0;
   let m: RegExpExecArray | null;
   while ((m = re.exec(text)) !== null) {
-    const after = nameAfter(text, m.index + m[0].length);
+    // A skipped lead-in word that is capitalised ("Shoqatës ...") is the name itself.
+    const lead = m[1];
+    const start = lead && /^\p{Lu}/u.test(lead) ? m.index + m[0].length - lead.length : m.index + m[0].length;
+    const after = nameAfter(text, start);
     if (!after || !plausibleName(after.name, exclude)) continue;
     const paren = /^\s*\(\s*([\p{Lu}\d][\p{L}\d&.!-]{1,15})\s*\)/u.exec(text.slice(after.end));
     const acronym = paren && isAcronym(paren[1]!) ? paren[1]! : null;
@@ -187,6 +194,24 @@ function dashEndCandidates(body: string, out: Candidate[], exclude: Set<string>)
     if (after && after.name === m[1]!.trim().replace(/[.!]+$/, '') && plausibleName(after.name, exclude)) {
       out.push({ name: after.name, acronym: null, weight: 0.65, source: 'dash-end' });
     }
+  }
+}
+
+/** Any capitalised phrase in the body that carries an organisation word ("Shoqatës X", "the Y Association"). */
+function orgPhraseCandidates(text: string, weight: number, out: Candidate[], exclude: Set<string>): void {
+  const re = /(?<![\p{L}\p{N}'’"“„-])["“„]?\p{Lu}[\p{L}\p{N}'’&.!-]*/gu;
+  let m: RegExpExecArray | null;
+  let lastEnd = -1;
+  while ((m = re.exec(text)) !== null) {
+    if (m.index < lastEnd) continue;
+    const after = nameAfter(text, m.index);
+    if (!after) continue;
+    lastEnd = after.end;
+    re.lastIndex = Math.max(re.lastIndex, after.end);
+    if (!hasOrgWord(after.name) || !plausibleName(after.name, exclude)) continue;
+    if (after.name.split(' ').length < 2 && !isAcronym(after.name)) continue;
+    const paren = /^\s*\(\s*([\p{Lu}\d][\p{L}\d&.!-]{1,15})\s*\)/u.exec(text.slice(after.end));
+    out.push({ name: after.name, acronym: paren && isAcronym(paren[1]!) ? paren[1]! : null, weight, source: 'org-phrase' });
   }
 }
 
@@ -316,9 +341,13 @@ export function stripHonorific(name: string): string {
   return name.replace(HONORIFIC, '').trim();
 }
 
+/** Job titles and mailbox roles that display names and signatures use instead of a person's name. */
+const ROLE_WORDS =
+  /\b(?:director|drejtor\w*|office|zyra|info|admin\w*|secretariat|sekretari\w*|coordinator|koordinator\w*|team|ekipi|support|contact|kontakt\w*|president\w*|chair\w*|kryetar\w*|manager|menaxher\w*|officer|oficer\w*|assistant|asistent\w*|executive|ekzekutiv\w*|programme|program|project|projekt\w*|board|bordi|staff|stafi|communications?|komunikim\w*|mailbox|newsletter|noreply|no-reply)\b/i;
+
 function personLike(name: string): boolean {
   const t = name.trim();
-  if (!t || t.includes('@') || hasOrgWord(t) || mentionsCoalition(t) || /\d/.test(t)) return false;
+  if (!t || t.includes('@') || hasOrgWord(t) || mentionsCoalition(t) || /\d/.test(t) || ROLE_WORDS.test(fold(t))) return false;
   const tokens = t.split(/\s+/);
   if (tokens.length > 4) return false;
   if (tokens.length === 1 && townForm(t)) return false;
@@ -361,6 +390,10 @@ export function extract(input: ExtractInput): Extracted {
   }
   introCandidates(body, ON_BEHALF, 0.9, 'on-behalf', cands, exclude);
   introCandidates(body, OUR_ORG, 0.85, 'our-organisation', cands, exclude);
+  const workFor: Candidate[] = [];
+  introCandidates(body, WORK_FOR, 0.6, 'works-for', workFor, exclude);
+  cands.push(...workFor.filter((c) => hasOrgWord(c.name)));
+  orgPhraseCandidates(body, 0.6, cands, exclude);
   parenCandidates(body, 0.85, 'body-acronym', cands, exclude);
   subjectCandidates(body, cands, exclude, input.sender);
   parenCandidates(signature, 0.8, 'signature-acronym', cands, exclude);
@@ -370,6 +403,14 @@ export function extract(input: ExtractInput): Extracted {
   const senderName = input.sender?.name ?? '';
   if (senderName && hasOrgWord(senderName) && plausibleName(senderName, exclude)) {
     cands.push({ name: senderName.replace(/^["']|["']$/g, '').trim(), acronym: null, weight: 0.55, source: 'display-name' });
+  }
+  if (input.subject) {
+    // "Kërkesë për anëtarësim – Shoqata Zëri i Rinisë"
+    const subject = input.subject.replace(/^\s*(?:(?:re|fwd?|fw|tr|aw)\s*:\s*)+/i, '');
+    const subjectCands: Candidate[] = [];
+    dashEndCandidates(subject, subjectCands, exclude);
+    orgPhraseCandidates(subject, 0.5, subjectCands, exclude);
+    cands.push(...subjectCands.filter((c) => hasOrgWord(c.name)).map((c) => ({ ...c, weight: 0.5, source: 'subject' })));
   }
   if (input.organizationHeader && plausibleName(input.organizationHeader, exclude)) {
     cands.push({ name: input.organizationHeader.trim(), acronym: null, weight: 0.5, source: 'organization-header' });
@@ -442,7 +483,8 @@ export function extract(input: ExtractInput): Extracted {
     const mentionsMe = /\b(?:me|myself|mua|meje|ne|us)\b(?: directly| drejtp[eë]rdrejt)?/i.test(s) && !email;
     if (mentionsMe) continue;
     const person = personIn(s, personExclude);
-    if (email && !ownAddrs.some((o) => sameAddress(o, email))) {
+    const roleOnly = email !== undefined && !person && /^(?:info|office|contact|admin|secretariat|sekretaria|hello|mail|post|zyra|kontakt)@/i.test(email);
+    if (email && !roleOnly && !ownAddrs.some((o) => sameAddress(o, email))) {
       contactEmail = email;
       emailConf = 0.85;
       if (person) contactName = person;

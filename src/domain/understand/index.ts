@@ -111,7 +111,7 @@ export function understand(mail: MailInput, opts: UnderstandOptions = {}): Readi
   // 2. Auto-replies: by header, by localised subject, or by wording alone.
   const wording = autoReplyWording(split.own);
   const byHeader = signals.autoReplyHeader || signals.receipt || (signals.autoSubmitted && wording >= 1);
-  const isReplyish = mail.inReplyTo !== null || /^\s*(?:re|aw|sv|odp|r)\s*:/i.test(mail.subject);
+  const isReplyish = mail.inReplyTo !== null || /^\s*(?:re|aw|sv|odp|r|p[eë]rgj)\s*:/i.test(mail.subject);
   if (byHeader || signals.autoSubject) {
     const lang = detectLanguage(ownForLanguage || mail.subject);
     return finish({ ...base, kind: 'auto_reply', language: lang.language, automatic: true, confidence: { kind: byHeader && signals.autoSubject ? 0.98 : 0.93, language: lang.confidence } });
@@ -140,14 +140,17 @@ export function understand(mail: MailInput, opts: UnderstandOptions = {}): Readi
   }
 
   // Wording-only auto-replies (no header, no subject prefix): short answers that say "I am away".
-  if (!source.forwarded && wording >= 2 && intent.join < JOIN_THRESHOLD && intent.withdrawal < JOIN_THRESHOLD && (isReplyish || split.own.length < 600)) {
+  const sayingAway = wording >= 2 ? isReplyish || split.own.length < 600 : wording === 1 && isReplyish && split.own.length < 400;
+  if (!source.forwarded && sayingAway && intent.join < JOIN_THRESHOLD && intent.withdrawal < JOIN_THRESHOLD) {
     const lang = detectLanguage(ownForLanguage);
     return finish({ ...base, kind: 'auto_reply', language: lang.language, automatic: true, confidence: { kind: 0.75, language: lang.confidence } });
   }
 
+  // Mass mail (list headers, Precedence: bulk) asks no one to be added: it needs far more to count.
+  const threshold = signals.bulk ? JOIN_THRESHOLD * 2 : JOIN_THRESHOLD;
   let kind: Kind = 'other';
-  if (intent.withdrawal >= JOIN_THRESHOLD && intent.withdrawal >= intent.join) kind = 'withdrawal';
-  else if (intent.join >= JOIN_THRESHOLD) kind = 'join_request';
+  if (intent.withdrawal >= threshold && intent.withdrawal >= intent.join) kind = 'withdrawal';
+  else if (intent.join >= threshold) kind = 'join_request';
   const strength = Math.max(intent.join, intent.withdrawal);
   confidence.kind = kind === 'other' ? (strength === 0 ? 0.9 : Math.max(0.5, 0.85 - strength * 0.15)) : Math.min(0.98, 0.6 + strength * 0.1);
 
@@ -167,6 +170,7 @@ export function understand(mail: MailInput, opts: UnderstandOptions = {}): Readi
     sender,
     replyTo: source.replyTo,
     organizationHeader: source.forwarded ? null : header(mail, 'organization'),
+    subject: source.forwarded ? (split.forward?.subject ?? '') : /^\s*(?:re|aw|sv|odp|r|p[eë]rgj)\s*:/i.test(mail.subject) ? '' : mail.subject,
     ownAddresses: ownAddresses.filter((a) => !(sender && sameAddress(a, sender.address) && source.forwarded)),
     ownDomains,
   });

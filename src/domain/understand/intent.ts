@@ -87,7 +87,7 @@ export function scoreIntent(input: { text: string; subject?: string; attachmentT
     withdrawal += sc.withdrawal;
   }
   const subject = input.subject ?? '';
-  const isReply = /^\s*(?:re|aw|sv|odp|r|pergjigje|p[eë]rgjigje)\s*:/i.test(subject);
+  const isReply = /^\s*(?:re|aw|sv|odp|r|p[eë]rgj|pergjigje|p[eë]rgjigje)\s*:/i.test(subject);
   const fs = fold(subject);
   const subjectTarget = TARGET.test(fs);
   if (subject.trim() !== '' && !isReply) {

@@ -1,3 +1,4 @@
+import { townForm } from './places.ts';
 import { collapse, fold, isAllCaps, nameKey, titleCase } from './text.ts';
 
 /**
@@ -122,6 +123,8 @@ export function plausibleName(name: string, exclude: Set<string>): boolean {
   if (NOT_A_NAME.has(key)) return false;
   if (/@|https?:|www\./i.test(name)) return false;
   if (/^\d/.test(name)) return false;
+  // A town alone ("Berati", "Tirana") is where the organisation is, not its name.
+  if (townForm(name) !== null) return false;
   return true;
 }
 

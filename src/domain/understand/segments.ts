@@ -44,7 +44,8 @@ const ATTRIBUTION_END = /(?:wrote|writes|schrieb|a [ée]crit|escribi[óo]|ha scr
 const ATTRIBUTION_START = /^(?:on|am|le|el|il|op|m[eë]|n[eë]|me|w dniu)\s/i;
 const HEADER_FROM = /^\*?\s*(?:from|nga|von|de|od|van|da)\s*:\s*\*?\s*\S/i;
 const HEADER_OTHER = /^\*?\s*(?:sent|date|d[eë]rguar|derguar|data|datë|gesendet|envoy[ée]|to|p[eë]r|subject|l[eë]nda|tema|subjekti|objet|betreff|oggetto|cc|dat[eë]|koha)\s*:/i;
-const FWD_SUBJECT = /^\s*(?:\[?(?:fwd?|fw|tr|wg|rv|i|p[eë]rcjell[eë]?|p[eë]rc)\]?\s*:)/i;
+/** Forward prefixes: Fwd/FW, TR (fr), WG (de), RV (es), I (it), PËR/Përcjell (sq Outlook). */
+const FWD_SUBJECT = /^\s*(?:\[?(?:fwd?|fw|tr|wg|rv|i|p[eë]r|p[eë]rcjell[eë]?|p[eë]rc)\]?\s*:)/i;
 
 /** A "Name <address>" / "Name [mailto:address]" / bare address header value. */
 export function parseAddressText(value: string): MailAddress | null {

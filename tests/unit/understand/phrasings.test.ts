@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { parseRaw } from '../../../src/adapters/mime/index.ts';
+import { understand, type Reading } from '../../../src/domain/understand/index.ts';
+import { message, type MessageSpec } from './builders.ts';
+
+async function read(spec: MessageSpec): Promise<Reading> {
+  return understand(await parseRaw(message(spec)), { coalitionAddress: 'info@coalition.example.org', knownCoordinators: ['koordinator@coalition.example.org'] });
+}
+
+describe('other ways people write', () => {
+  it('reads "We, the X, would like to join" and takes X', async () => {
+    const r = await read({ from: 'Arta Dema <arta@ayc.example.org>', subject: 'Coalition membership', text: 'Dear Sir/Madam,\n\nWe, the Albanian Youth Council, would like to join your coalition and endorse the joint statement.\n\nSincerely,\nArta Dema' });
+    expect(r.kind).toBe('join_request');
+    expect(r.organization?.name).toBe('Albanian Youth Council');
+  });
+
+  it('reads "I represent the X" and takes X', async () => {
+    const r = await read({ from: 'Blerim <blerim@example.net>', subject: 'Statement', text: 'Hello, my name is Blerim and I represent the Association for Rural Development. We wish to sign the statement.\n\nBlerim\n+355 69 111 2233' });
+    expect(r.kind).toBe('join_request');
+    expect(r.organization?.name).toBe('Association for Rural Development');
+    expect(r.contact?.phone).toBe('+355 69 111 2233');
+  });
+
+  it('finds an organisation named only in the genitive in the body', async () => {
+    const r = await read({ from: 'Arjola <arjola@example.net>', subject: 'Kërkesë', text: 'Të nderuar,\n\nBashkëlidhur gjeni kërkesën për anëtarësim të Shoqatës për Mbrojtjen e Konsumatorit në koalicion.\n\nArjola' });
+    expect(r.kind).toBe('join_request');
+    expect(r.organization?.name).toBe('Shoqata për Mbrojtjen e Konsumatorit');
+  });
+
+  it('finds an organisation named only in the subject', async () => {
+    const r = await read({ from: 'Dritan <dritan@example.net>', subject: 'Kërkesë për anëtarësim – Shoqata Zëri i Rinisë', text: 'Përshëndetje,\n\nDëshirojmë të anëtarësohemi në koalicion.\n\nDritan' });
+    expect(r.organization?.name).toBe('Shoqata Zëri i Rinisë');
+  });
+
+  it('reads "nuk dëshiron më të jetë pjesë" with "na hiqni" as a withdrawal', async () => {
+    const r = await read({ from: 'Gent <gent@example.net>', subject: 'Koalicioni', text: 'Përshëndetje,\n\nQendra Ekologjike Tepelenë nuk dëshiron më të jetë pjesë e koalicionit. Ju lutem na hiqni nga lista e nënshkruesve.\n\nGent' });
+    expect(r.kind).toBe('withdrawal');
+    expect(r.organization?.name).toBe('Qendra Ekologjike Tepelenë');
+  });
+
+  it('reads "will leave the coalition" as a withdrawal', async () => {
+    const r = await read({ from: 'Mark <mark@example.org>', subject: 'Leaving', text: 'Dear colleagues,\n\nAfter much discussion, our board decided that Transparency Hub Albania will leave the coalition at the end of the month.\n\nMark' });
+    expect(r.kind).toBe('withdrawal');
+    expect(r.organization?.name).toBe('Transparency Hub Albania');
+  });
+
+  it('does not read a campaign newsletter asking readers to sign as a join request', async () => {
+    const r = await read({ from: 'Campaigns <news@campaign.example.org>', subject: 'Sign the statement for clean air!', headers: { 'List-Unsubscribe': '<https://x.example.org/u>' }, text: 'Dear friends,\n\nJoin the coalition for clean air and sign our joint statement today!\n\nThe Clean Air Network' });
+    expect(r.kind).toBe('other');
+    expect(r.automatic).toBe(true);
+  });
+
+  it('reads a helpdesk ticket acknowledgement as an auto-reply', async () => {
+    const r = await read({ from: 'Support <support@helpdesk.example.net>', subject: 'Re: Joint statement [#4521]', headers: { 'Auto-Submitted': 'auto-generated' }, text: 'Thank you for contacting us. Your request has been received and a ticket number 4521 has been created. We will get back to you soon.' });
+    expect(r.kind).toBe('auto_reply');
+  });
+
+  it('reads a one-line "on annual leave" answer to our mail as an auto-reply', async () => {
+    const r = await read({ from: 'Ana <ana@example.org>', subject: 'RE: Takimi', inReplyTo: '<x@coalition.example.org>', text: 'I am on annual leave until 20 March.\nAna' });
+    expect(r.kind).toBe('auto_reply');
+  });
+
+  it('reads an Albanian Gmail reply and ignores the "shkroi:" quote below it', async () => {
+    const r = await read({ from: 'Erisa <erisa@example.org>', subject: 'Re: Ftesë', text: 'Po, Qendra Aktive Rinore dëshiron të nënshkruajë deklaratën.\n\nMë hën, 12 jan 2026 në 10:00 Koalicioni <info@coalition.example.org> shkroi:\n> Ju ftojmë të nënshkruani Deklaratën e Përbashkët.\n> Instituti për Demokraci (IDM)' });
+    expect(r.kind).toBe('join_request');
+    expect(r.organization?.name).toBe('Qendra Aktive Rinore');
+    expect(r.organization?.acronym).toBeNull();
+  });
+
+  it('reads an Apple Mail "Begin forwarded message" forward', async () => {
+    const r = await read({ from: 'Helper <helper@example.org>', subject: 'Fwd: Join', text: 'Forwarding this.\n\nBegin forwarded message:\n\nFrom: Nertila Hysa <nertila@urbanlab.example.org>\nSubject: Join\nDate: 12 January 2026 at 10:00:00 CET\nTo: helper@example.org\n\nHi,\nUrban Lab Tirana wants to join the OGP coalition and sign the statement.\nNertila Hysa\nUrban Lab Tirana\nwww.urbanlab.example.org' });
+    expect(r.kind).toBe('join_request');
+    expect(r.contact?.email).toBe('nertila@urbanlab.example.org');
+    expect(r.organization?.website).toBe('www.urbanlab.example.org');
+  });
+
+  it('reads an Albanian Outlook forward ("PËR:", "Nga:/Dërguar:/Lënda:")', async () => {
+    const r = await read({ from: 'Koordinator <koordinator@coalition.example.org>', subject: 'PËR: Anëtarësim', text: 'Shih më poshtë.\n\nNga: Ledio Kasa <ledio@example.net>\nDërguar: e hënë, 12 janar 2026 10:00\nPër: koordinator@coalition.example.org\nLënda: Anëtarësim\n\nPërshëndetje, organizata Rrjeti Rinor Gramsh kërkon të bashkohet me koalicionin.\nLedio Kasa, Gramsh' });
+    expect(r.kind).toBe('join_request');
+    expect(r.organization?.name).toBe('Rrjeti Rinor Gramsh');
+    expect(r.contact).toMatchObject({ name: 'Ledio Kasa', email: 'ledio@example.net' });
+  });
+
+  it('does not take a role address or a job title for the contact person', async () => {
+    const r = await read({ from: 'Director <dir@example.org>', subject: 'Join', text: 'The Institute for Local Governance (ILG) would like to join the coalition. For any questions please contact our office at office@ilg.example.org.\n\nRegards,\nDirector' });
+    expect(r.contact).toEqual({ name: null, email: 'dir@example.org', phone: null });
+    expect(r.missing).toEqual(['contact.name']);
+  });
+});
