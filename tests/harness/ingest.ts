@@ -67,6 +67,8 @@ export interface QueueProbe {
   queue: Queue;
   /** Every job in the inbound queue, whatever its state. */
   jobs(): Promise<{ id: string; data: Record<string, unknown> }[]>;
+  /** Number of jobs in the inbound queue (cheap: counts only). */
+  jobCount(): Promise<number>;
   /** Number of dedup records under the prefix. */
   seenCount(): Promise<number>;
   close(): Promise<void>;
@@ -81,6 +83,10 @@ export function probeQueue(stack: Stack): QueueProbe {
     async jobs() {
       const jobs = await queue.getJobs(['wait', 'active', 'completed', 'failed', 'delayed', 'prioritized', 'waiting-children'], 0, -1, true);
       return jobs.map((j) => ({ id: String(j.id), data: j.data as Record<string, unknown> }));
+    },
+    async jobCount() {
+      const counts = await queue.getJobCounts('wait', 'active', 'completed', 'failed', 'delayed', 'prioritized', 'waiting-children');
+      return Object.values(counts).reduce((a, b) => a + b, 0);
     },
     async seenCount() {
       let cursor = '0';

@@ -29,7 +29,7 @@ describe('the first run on a mailbox that already holds mail, and backfill', () 
   it('does not answer the backlog blindly: mail from before the first start stays in INBOX', async () => {
     w = await startWatcher({ config: configOf(stack), redis: stack.redis, logger: silentLogger, triage: testTriage });
     await appendMany(stack, [mail({ subject: 'New after the first start' })]);
-    await waitUntil(async () => (await probe.jobs()).length === 1, 5_000, 'the new message');
+    await waitUntil(async () => (await probe.jobCount()) === 1, 5_000, 'the new message');
     expect((await listMessages(stack.dovecot, INFO, 'INBOX')).map((m) => m.subject).sort()).toEqual(['Automatic reply: old', 'Old request', 'Old, no id']);
     // The boundary is stored, so a restart keeps it.
     const stored = await stack.redis.get(`${stack.prefix}:imap:process-since`);

@@ -35,7 +35,7 @@ describe('the watcher when the mail server goes away or the mailbox is recreated
     w = await startWatcher({ config: configOf(stack), redis: stack.redis, logger, triage: testTriage, tuning: FAST });
     await new Promise<void>((r) => w!.watcher.once('connected', r));
     await appendMany(stack, [mail({ subject: 'Before the outage' })]);
-    await waitUntil(async () => (await probe.jobs()).length === 1, 5_000, 'first job');
+    await waitUntil(async () => (await probe.jobCount()) === 1, 5_000, 'first job');
 
     await stack.dovecot.halt();
     expect(killImapSessions(stack).length).toBeGreaterThan(0); // the watcher's session dies with the server
@@ -45,7 +45,7 @@ describe('the watcher when the mail server goes away or the mailbox is recreated
     await stack.dovecot.resume();
     await appendMany(stack, [mail({ subject: 'Right after the outage' })]);
 
-    await waitUntil(async () => (await probe.jobs()).length === 4 && (await countIn(stack, 'INBOX')) === 0, 15_000, 'all four queued');
+    await waitUntil(async () => (await probe.jobCount()) === 4 && (await countIn(stack, 'INBOX')) === 0, 15_000, 'all four queued');
     expect(lines.filter((l) => l.msg === 'connected to the mailbox').length).toBeGreaterThanOrEqual(2);
     expect(lines.some((l) => l.msg === 'reconnecting to the mailbox')).toBe(true);
     expect(await probe.seenCount()).toBe(4);
@@ -64,7 +64,7 @@ describe('the watcher when the mail server goes away or the mailbox is recreated
     try {
       await new Promise<void>((r) => w!.watcher.once('connected', r));
       await appendMany(stack, [mail({ subject: 'After the silent death' })]);
-      await waitUntil(async () => (await probe.jobs()).length === before + 1, 10_000, 'queued over the new connection');
+      await waitUntil(async () => (await probe.jobCount()) === before + 1, 10_000, 'queued over the new connection');
       expect(lines.some((l) => JSON.stringify(l.err ?? '').includes('NOOP health check'))).toBe(true);
     } finally {
       for (const pid of frozen) {
@@ -89,7 +89,7 @@ describe('the watcher when the mail server goes away or the mailbox is recreated
     const before = (await probe.jobs()).length;
     const raws = Array.from({ length: 6 }, (_, i) => mail({ subject: `Intake ${i}` }));
     await appendMany(stack, raws, 'Intake');
-    await waitUntil(async () => (await probe.jobs()).length === before + 6 && (await countIn(stack, 'Intake')) === 0, 10_000, 'six jobs');
+    await waitUntil(async () => (await probe.jobCount()) === before + 6 && (await countIn(stack, 'Intake')) === 0, 10_000, 'six jobs');
     const v1 = ((await c.status('Intake', { uidValidity: true })) || undefined)?.uidValidity;
 
     await c.mailboxDelete('Intake');

@@ -33,7 +33,7 @@ describe('the watcher, running against a live mailbox', () => {
     const uid = await appendMessage(stack.dovecot, INFO, mail({ subject: 'First contact' }));
     await waitUntil(() => lines.some((l) => l.msg === 'noticed message' && l.uid === uid), 2_000, `log line for UID ${uid}`);
     expect(Date.now() - t0).toBeLessThan(2_000);
-    await waitUntil(async () => (await probe.jobs()).length === 1, 5_000, 'its job');
+    await waitUntil(async () => (await probe.jobCount()) === 1, 5_000, 'its job');
     const [job] = await probe.jobs();
     expect(job?.data).toMatchObject({ uid, mailbox: 'INBOX', folder: FOLDERS.processed });
   });
@@ -42,7 +42,7 @@ describe('the watcher, running against a live mailbox', () => {
     const before = (await probe.jobs()).length;
     const raws = Array.from({ length: 200 }, (_, i) => mail({ subject: `Bulk ${i}` }));
     await appendMany(stack, raws);
-    await waitUntil(async () => (await probe.jobs()).length >= before + 200 && (await countIn(stack, 'INBOX')) === 0, 40_000, '200 jobs and an empty INBOX');
+    await waitUntil(async () => (await probe.jobCount()) >= before + 200 && (await countIn(stack, 'INBOX')) === 0, 40_000, '200 jobs and an empty INBOX');
     await new Promise((r) => setTimeout(r, 500)); // a late duplicate would show up here
     const jobs = await probe.jobs();
     expect(jobs).toHaveLength(before + 200);
@@ -83,13 +83,13 @@ describe('the watcher, running against a live mailbox', () => {
     const before = (await probe.jobs()).length;
     await appendMany(stack, [mail({ subject: 'From last century' })], 'INBOX', new Date('1999-06-01T10:00:00Z'));
     await appendMessage(stack.dovecot, INFO, mail({ subject: 'Fresh' }));
-    await waitUntil(async () => (await probe.jobs()).length === before + 1, 5_000, 'the fresh message');
+    await waitUntil(async () => (await probe.jobCount()) === before + 1, 5_000, 'the fresh message');
     const inbox = await listMessages(stack.dovecot, INFO, 'INBOX');
     expect(inbox.map((m) => m.subject)).toEqual(['From last century']);
     const noticedOld = lines.filter((l) => l.msg === 'noticed message' && l.uid === inbox[0]?.uid).length;
     // Another catch-up (a poll tick) does not fetch it again: SEARCH SINCE skips it server-side.
     await appendMessage(stack.dovecot, INFO, mail({ subject: 'Fresh 2' }));
-    await waitUntil(async () => (await probe.jobs()).length === before + 2, 5_000, 'the second fresh message');
+    await waitUntil(async () => (await probe.jobCount()) === before + 2, 5_000, 'the second fresh message');
     expect(lines.filter((l) => l.msg === 'noticed message' && l.uid === inbox[0]?.uid).length).toBe(noticedOld);
     expect(await countIn(stack, 'INBOX')).toBe(1);
   });
