@@ -5,7 +5,7 @@ import { MimeError, parseRaw } from '../adapters/mime/index.ts';
 import { authorizeReply, coordinatorSender } from '../domain/coordinator-auth.ts';
 import { domainOf, normaliseAddress, type MailInput } from '../domain/mail.ts';
 import type { OutgoingMail } from '../domain/outgoing.ts';
-import { parseReplyCommand } from '../domain/reply-command.ts';
+import { parseReplyCommand, readFieldLines } from '../domain/reply-command.ts';
 import {
   createRequest,
   findDuplicate,
@@ -142,13 +142,20 @@ export class Processor {
       const r = await this.f.d.store.get(threaded);
       if (r && this.fromOrganisation(mail, r)) {
         if (OPEN_STATUSES.includes(r.status)) {
-          const org = reading.organization ?? { name: null, acronym: null, city: null, website: null };
+          const read = reading.organization ?? { name: null, acronym: null, city: null, website: null };
+          const lines = readFieldLines(mail.text);
+          const org = {
+            name: lines.name ?? read.name,
+            acronym: lines.acronym ?? read.acronym,
+            city: lines.city ?? read.city,
+            website: lines.website ?? read.website,
+          };
           const event: FlowEvent = {
             type: 'org_reply',
             from: normaliseAddress(mail.from[0]?.address ?? ''),
             // An organisation's reply names itself again in its signature: only fields still missing, or explicitly new, count.
             organization: {
-              name: r.organization.name ? null : org.name,
+              name: r.organization.name && !lines.name ? null : org.name,
               acronym: org.acronym,
               city: org.city,
               website: org.website,

@@ -171,6 +171,25 @@ function splitArgument(line: string): { marker: 'shared' | 'internal' | 'plain';
   return { marker: 'plain', rest: after.replace(/^[\s.,;!\-–—]+/, '').trim() };
 }
 
+/**
+ * Field lines ("Website: …", "Qyteti: …") anywhere in the new text of a reply,
+ * plus a bare web address as the website: what an organisation adds when it
+ * answers a question about its request.
+ */
+export function readFieldLines(text: string): Corrections {
+  const out: Corrections = {};
+  const body = newText(text);
+  for (const line of body.split('\n')) {
+    const corr = correctionOf(line);
+    if (corr) out[corr[0]] = corr[1];
+  }
+  if (!out.website) {
+    const url = /\bhttps?:\/\/[^\s<>()"']+|\bwww\.[a-z0-9-]+(?:\.[a-z0-9-]+)+[^\s<>()"']*/i.exec(body);
+    if (url) out.website = url[0].replace(/[.,;:!?]+$/, '');
+  }
+  return out;
+}
+
 export function parseReplyCommand(text: string): ReplyCommand {
   const body = newText(text);
   const lines = body.split('\n');

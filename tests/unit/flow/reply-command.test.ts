@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newText, parseReplyCommand } from '../../../src/domain/reply-command.ts';
+import { newText, parseReplyCommand, readFieldLines } from '../../../src/domain/reply-command.ts';
 
 const QUOTE = [
   '',
@@ -179,6 +179,18 @@ describe('cutting quoted text', () => {
     expect(parseReplyCommand('Miratoj\r\n\r\nOn Mon, Ana <a@example.org> wrote:\r\n> x')).toEqual({
       type: 'approve',
       corrections: {},
+    });
+  });
+});
+
+describe("an organisation's answer", () => {
+  it('gives field lines and a bare web address', () => {
+    expect(readFieldLines('Our website is https://civiclab.example.net.\n\nGenta\n> Website: old')).toEqual({
+      website: 'https://civiclab.example.net',
+    });
+    expect(readFieldLines('Qyteti: Korçë\nFaqja: www.example.org')).toEqual({
+      city: 'Korçë',
+      website: 'www.example.org',
     });
   });
 });
