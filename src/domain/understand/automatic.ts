@@ -17,7 +17,7 @@ const BOUNCE_BODY =
 
 /** "Automatic reply:", "Out of Office", "Përgjigje automatike:", ... at the start of the subject. */
 const AUTO_SUBJECT =
-  /^\s*(?:(?:re|aw|sv|vs|odp|fw|fwd)\s*:\s*)?(?:\[?(?:automatic reply|auto(?:matic)?[- ]?(?:reply|response|antwort|risposta|respuesta)|autoreply|auto|out of (?:the )?office|ooo|on vacation|vacation reply|away from (?:the )?office|abwesend|abwesenheitsnotiz|absence|r[ée]ponse automatique|risposta automatica|respuesta autom[áa]tica|p[eë]rgjigje automatike|p[eë]rgjigj[eë] automatike|pergjigje automatike|p[eë]rgjigje e automatizuar|jam jasht[eë] zyr[eë]s|jasht[eë] zyr[eë]s|n[eë] pushim|me leje|mesazh automatik|njoftim automatik)\]?\s*(?::|-|–|\]|$))/i;
+  /^\s*(?:(?:re|aw|sv|vs|odp|fw|fwd)\s*:\s*)?(?:\[?(?:automatic reply|auto(?:matic)?[- ]?(?:reply|response|antwort|risposta|respuesta)|autoreply|auto|out of (?:the )?office|ooo|on vacation|vacation reply|away from (?:the )?office|abwesend|abwesenheitsnotiz|automatische antwort|absence|r[ée]ponse automatique|risposta automatica|respuesta autom[áa]tica|p[eë]rgjigje automatike|p[eë]rgjigj[eë] automatike|pergjigje automatike|p[eë]rgjigje e automatizuar|jam jasht[eë] zyr[eë]s|jasht[eë] zyr[eë]s|n[eë] pushim|me leje|mesazh automatik|njoftim automatik)\]?\s*(?::|-|–|\]|$))/i;
 const AUTO_SUBJECT_ANYWHERE =
   /\b(?:out of (?:the )?office|automatic reply|auto-?reply|autoresponder|jam jasht[eë] zyr[eë]s|p[eë]rgjigje automatike|pergjigje automatike)\b/i;
 

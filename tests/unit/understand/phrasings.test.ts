@@ -86,4 +86,33 @@ describe('other ways people write', () => {
     expect(r.contact).toEqual({ name: null, email: 'dir@example.org', phone: null });
     expect(r.missing).toEqual(['contact.name']);
   });
+
+  it('reads "please add X to the signatories" as a join request of X', async () => {
+    const r = await read({ from: 'Eda <eda@greenhub.example.org>', subject: 'Signatories', text: 'Hi! Please add Green Hub to the signatories list. Thanks, Eda' });
+    expect(r.kind).toBe('join_request');
+    expect(r.organization?.name).toBe('Green Hub');
+  });
+
+  it('reads a short "Yes, we will sign." answer to the invitation as a join request', async () => {
+    const r = await read({ from: 'Eda <eda@greenhub.example.org>', subject: 'Re: Invitation to sign the Joint Statement', inReplyTo: '<a@coalition.example.org>', text: 'Yes, we will sign.\n\nEda Murati\nGreen Hub' });
+    expect(r.kind).toBe('join_request');
+  });
+
+  it('reads "Po, pranojmë ta nënshkruajmë" as a join request', async () => {
+    const r = await read({ from: 'Eda <eda@greenhub.example.org>', subject: 'Re: Ftesë për nënshkrimin e Deklaratës', inReplyTo: '<a@coalition.example.org>', text: 'Po, pranojmë ta nënshkruajmë.\n\nEda\nQendra Green Hub' });
+    expect(r.kind).toBe('join_request');
+  });
+
+  it('does not read a refusal to sign as a join request, in English or Albanian', async () => {
+    expect((await read({ from: 'e@example.org', subject: 'Re: Invitation to sign the Joint Statement', text: 'Thank you, but we will not sign the statement this time.' })).kind).toBe('other');
+    expect((await read({ from: 'e@example.org', subject: 'Re: Ftesë', text: 'Faleminderit, por nuk do të nënshkruajmë deklaratën.' })).kind).toBe('other');
+  });
+
+  it('reads only questions about how to join as other, and a stated wish with a question as a join request', async () => {
+    expect((await read({ from: 'x@example.org', subject: 'Coalition', text: 'Hello, how can our organisation join the coalition? What documents are needed?' })).kind).toBe('other');
+    expect((await read({ from: 'x@example.org', subject: 'Koalicioni', text: 'Përshëndetje, si mund të anëtarësohemi në koalicion? Cilat janë kriteret?' })).kind).toBe('other');
+    const r = await read({ from: 'Dea <dea@example.org>', subject: 'Membership', text: 'Hello, the Forum for Civic Initiatives would like to join the coalition. What are the next steps?\n\nDea' });
+    expect(r.kind).toBe('join_request');
+    expect(r.organization?.name).toBe('Forum for Civic Initiatives');
+  });
 });
