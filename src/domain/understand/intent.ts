@@ -94,8 +94,10 @@ export function scoreIntent(input: { text: string; subject?: string; attachmentT
     const sc = sentenceScores(subject);
     // A subject is a title: "Request to join", "Anëtarësim në koalicion", "Tërheqje nga Deklarata".
     const titleJoin = /\b(?:request|application|kerkese|aplikim)\b.*\b(?:join|membership|sign|anetaresim|nenshkrim|bashkim)|^\s*(?:anetaresim|membership|joining)\b/.test(fs);
-    join += Math.max(sc.join, titleJoin ? 1 : 0) * 0.5;
-    withdrawal += sc.withdrawal * 0.5 + (/^\s*(?:terheqje|withdrawal)\b/.test(fs) ? 0.5 : 0);
+    // A subject weighs half, or fully when the message says nothing else.
+    const weight = input.text.trim().length < 40 ? 1 : 0.5;
+    join += Math.max(sc.join, titleJoin ? 1 : 0) * weight;
+    withdrawal += sc.withdrawal * weight + (/^\s*(?:terheqje|withdrawal)\b/.test(fs) ? 0.5 : 0);
   }
   // A wish with no object ("We want to join.", "Yes, we will sign.") counts when the subject (a reply's
   // too: it names what is answered) or the text names the coalition, in a short message or said by "we".

@@ -10,7 +10,9 @@ const SQ = new Set(
     'kjo ky këtë kete këtij ketij mund nuk si por edhe më me ka kemi kanë kane do duhet faleminderit përshëndetje pershendetje ' +
     'respekt lutem lutemi nderuar nderuara kërkesë kerkese organizata organizatës organizates shoqata koalicionin ' +
     'deklaratën deklaraten përbashkët perbashket tuaj sa pas deri kur cili cila cilat ishte u së ose çdo cdo ' +
-    'dëshiron deshiron dëshirojmë deshirojme bashkohet bashkohemi gjithë gjithe tim tij saj tyre mirë mire'
+    'dëshiron deshiron dëshirojmë deshirojme bashkohet bashkohemi gjithë gjithe tim tij saj tyre mirë mire ' +
+    'duam dua nënshkruajmë nenshkruajme anëtarësohemi anetaresohemi anëtarësim anetaresim koalicioni koalicionit ' +
+    'deklarata mirëdita miredita tungjatjeta ta ti t\'u t\'i'
   ).split(/\s+/),
 );
 const EN = new Set(

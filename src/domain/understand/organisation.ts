@@ -70,10 +70,15 @@ export function nameBefore(text: string, end: number): string | null {
   for (let i = tokens.length - 1; i >= 0 && out.length < 12; i--) {
     const raw = tokens[i]!;
     if (raw.includes('\n')) {
-      // A line break ends the name unless the token after the break is part of it.
+      // A line break ends the name unless the line above is a hard-wrapped long one.
       const after = raw.slice(raw.lastIndexOf('\n') + 1);
       if (after && isNameToken(after)) out.unshift(after);
-      break;
+      const before = raw.slice(0, raw.indexOf('\n'));
+      const lineStart = window.lastIndexOf('\n', window.lastIndexOf(raw) - 1) + 1;
+      const lineAbove = window.slice(lineStart, window.lastIndexOf(raw) + before.length);
+      if (!(before && lineAbove.length >= 60 && isNameToken(before) && after && isNameToken(after) && !raw.includes('\n\n'))) break;
+      out.unshift(before);
+      continue;
     }
     if (/[,;:|–—]$/.test(raw) || raw === '-' || raw === '–' || raw === '—' || raw === '|') break;
     if (/[.!?]$/.test(raw) && out.length > 0 && !isAcronym(raw.replace(/[.!?]+$/, ''))) break;
@@ -92,7 +97,11 @@ export function nameAfter(text: string, start: number): { name: string; end: num
   let m: RegExpExecArray | null;
   while ((m = re.exec(text)) !== null && out.length < 12) {
     const between = text.slice(end, m.index);
-    if (out.length && between.includes('\n')) break;
+    if (out.length && between.includes('\n')) {
+      // Cross one line break only where a long line was hard-wrapped.
+      const lineStart = text.lastIndexOf('\n', end - 1) + 1;
+      if ((between.match(/\n/g) ?? []).length > 1 || end - lineStart < 60) break;
+    }
     const raw = m[0];
     const bare = raw.replace(/[,;:.]+$/, '');
     if (bare.startsWith('(')) break;

@@ -115,4 +115,16 @@ describe('other ways people write', () => {
     expect(r.kind).toBe('join_request');
     expect(r.organization?.name).toBe('Forum for Civic Initiatives');
   });
+
+  it('reads an organisation name broken by a hard line wrap', async () => {
+    const r = await read({ from: 'Besnik <b@acer.example.org>', subject: 'Coalition', charset: 'us-ascii', text: 'Dear colleagues,\n\nI am writing to you today on behalf of the Albanian Center for Economic\nResearch to confirm our wish to join the coalition and sign the statement.\n\nBesnik' });
+    expect(r.organization?.name).toBe('Albanian Center for Economic Research');
+  });
+
+  it('reads a request made in the subject of an otherwise empty message', async () => {
+    const r = await read({ from: 'Arber <arber@cfv.example.org>', subject: 'Request to join the coalition – Civic Forum Vlora', text: '' });
+    expect(r.kind).toBe('join_request');
+    expect(r.organization?.name).toBe('Civic Forum Vlora');
+    expect(r.language).toBe('en');
+  });
 });
