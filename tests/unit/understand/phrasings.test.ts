@@ -127,4 +127,9 @@ describe('other ways people write', () => {
     expect(r.organization?.name).toBe('Civic Forum Vlora');
     expect(r.language).toBe('en');
   });
+
+  it('does not read a thank-you for accepting the request as a new request', async () => {
+    const r = await read({ from: 'Eda <eda@greenhub.example.org>', subject: 'Re: Your request to join', inReplyTo: '<a@coalition.example.org>', text: 'Thank you for accepting our request to join the coalition!\n\nEda' });
+    expect(r.kind).toBe('other');
+  });
 });
