@@ -11,8 +11,9 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseRaw } from '../src/adapters/mime/index.ts';
 import { understand } from '../src/domain/understand/index.ts';
 
@@ -66,10 +67,10 @@ async function inProcess(messages: Buffer[]): Promise<number> {
 }
 
 /** Runs the CLI under bash and returns wall seconds, the child's CPU seconds (bash `times`) and its stdout. */
-function runCli(cliArgs: string[]): { wall: number; cpu: number; stdout: string; status: number | null; stderr: string } {
+function runCli(cliArgs: string[], entry: string[] = [join(root, 'bin/coalition.js')]): { wall: number; cpu: number; stdout: string; status: number | null; stderr: string } {
   const script = 'out=$(mktemp); "$0" "$@" >"$out"; rc=$?; cat "$out"; rm -f "$out"; times >&2; exit $rc';
   const start = process.hrtime.bigint();
-  const run = spawnSync('bash', ['-c', script, process.execPath, join(root, 'bin/coalition.js'), ...cliArgs], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const run = spawnSync('bash', ['-c', script, process.execPath, ...entry, ...cliArgs], { cwd: root, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   const wall = Number(process.hrtime.bigint() - start) / 1e9;
   // `times` prints the shell's user/sys, then its children's: "0m4.003s 0m0.321s".
   const lines = run.stderr.trim().split('\n');
@@ -99,6 +100,29 @@ function cli(messages: Buffer[]): number {
         `start-up alone ${startup.cpu.toFixed(2)} s CPU (${startup.wall.toFixed(2)} s wall), so ${(messages.length / Math.max(0.001, run.cpu - startup.cpu)).toFixed(0)} msg/s per core after it`,
     );
     if (run.status !== 0 || lines.length !== messages.length) console.log(`  stderr: ${run.stderr.slice(0, 500)}`);
+
+    // The same command with only its own modules loaded: what `coalition parse` costs when
+    // src/cli/main.ts loads the other command groups lazily (they pull in bullmq, imapflow, mailauth...).
+    const entry = join(dir, 'parse-only.mjs');
+    writeFileSync(
+      entry,
+      [
+        `const { Command } = await import(${JSON.stringify(pathToFileURL(createRequire(join(root, 'package.json')).resolve('commander')).href)});`,
+        `const { registerParse } = await import(${JSON.stringify(pathToFileURL(join(root, 'src/cli/commands/parse.ts')).href)});`,
+        "const program = new Command('coalition');",
+        'registerParse(program);',
+        "await program.parseAsync(process.argv.slice(2), { from: 'user' });",
+      ].join('\n'),
+    );
+    const alone = runCli(['parse', ...files], ['--import', 'tsx', entry]);
+    const aloneLines = alone.stdout.split('\n').filter((l) => l.trim() !== '').length;
+    const aloneRate = messages.length / alone.wall;
+    const aloneCpuRate = messages.length / alone.cpu;
+    console.log(
+      `parse command alone (lazy main): ${messages.length} files in ${alone.wall.toFixed(2)} s wall = ${aloneRate.toFixed(0)} msg/s; ` +
+        `CPU ${alone.cpu.toFixed(2)} s = ${aloneCpuRate.toFixed(0)} msg/s per core, start-up included; ${aloneLines} lines, exit ${alone.status}`,
+    );
+    if (aloneLines !== messages.length) console.log(`  stderr: ${alone.stderr.slice(0, 500)}`);
     return Math.max(rate, cpuRate);
   } finally {
     rmSync(dir, { recursive: true, force: true });

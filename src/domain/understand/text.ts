@@ -42,13 +42,12 @@ function foldChar(ch: string): string {
 
 /** Diacritics removed, typographic quotes/dashes made ASCII, case kept; same length as the input. */
 export function foldKeepCase(s: string): string {
-  let out = '';
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    out += c < 0x80 ? s[i] : foldChar(s[i]!);
-  }
-  return out;
+  // Only non-ASCII UTF-16 units change; each maps to exactly one unit (or stays), so the length is kept.
+  return s.replace(NON_ASCII, foldChar);
 }
+
+// eslint-disable-next-line no-control-regex -- the ASCII range is the point
+const NON_ASCII = /[^\x00-\x7f]/g;
 
 /** foldKeepCase() lower-cased; same length as the input for the scripts we read. */
 export function fold(s: string): string {
@@ -62,8 +61,19 @@ export function words(s: string): string[] {
   return fold(s).match(/[a-z][a-z']*/g) ?? [];
 }
 
-/** Splits text into sentences (keeps it simple: . ! ? ; and line breaks between paragraphs). */
+const SENTENCE_CACHE = new Map<string, string[]>();
+
+/** Splits text into sentences; the readers ask for the same text several times, so the last few are kept. */
 export function sentences(text: string): string[] {
+  const hit = SENTENCE_CACHE.get(text);
+  if (hit) return hit;
+  const out = splitSentences(text);
+  if (SENTENCE_CACHE.size >= 32) SENTENCE_CACHE.clear();
+  SENTENCE_CACHE.set(text, out);
+  return out;
+}
+
+function splitSentences(text: string): string[] {
   return text
     .replace(/\n{2,}/g, '\n\n')
     // A short line followed by a capitalised one is a line of its own (letterheads,
