@@ -15,6 +15,7 @@ export default defineConfig({
           name: 'integration',
           include: ['tests/integration/**/*.test.ts'],
           environment: 'node',
+          globalSetup: ['tests/harness/global-setup.ts'],
           // One real Dovecot/SMTP/Redis stack per file; files run one at a time.
           fileParallelism: false,
           testTimeout: 60_000,

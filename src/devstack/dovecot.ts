@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { recordPid } from './pids.ts';
 import { freePort, waitForGreeting } from './ports.ts';
 
 /**
@@ -161,6 +162,7 @@ export class Dovecot {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
+    recordPid(child.pid, `dovecot ${this.runDir}`);
     this.logText = '';
     child.stdout?.on('data', (b: Buffer) => (this.logText += b.toString()));
     child.stderr?.on('data', (b: Buffer) => (this.logText += b.toString()));

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { recordPid } from './pids.ts';
 import { freePort } from './ports.ts';
 
 /**
@@ -38,6 +39,7 @@ export async function startRedis(preferred = process.env.REDIS_URL ?? 'redis://1
     ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir],
     { stdio: 'ignore' },
   );
+  recordPid(child.pid, `redis-server ${port}`);
   const kill = (): void => void child.kill('SIGKILL');
   process.once('exit', kill);
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
