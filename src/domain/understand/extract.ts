@@ -77,9 +77,13 @@ function structuredLines(text: string): Structured {
   const out: Structured = {};
   for (const line of text.split('\n')) {
     for (const part of line.split(/\s+\|\s+|\s{3,}/)) {
-      const m = /^\s*[-*•·]?\s*([\p{L}][\p{L} ./-]{0,40}?)\s*:\s*(\S.*?)\s*$/u.exec(part);
+      const m = /^\s*(?:[-*•·]|\d{1,2}[.)])?\s*([\p{L}][\p{L} ./()-]{0,50}?)\s*:\s*(\S.*?)\s*$/u.exec(part);
       if (!m) continue;
-      const label = fold(m[1]!).trim();
+      const label = fold(m[1]!)
+        .replace(/\([^)]*\)/g, ' ')
+        .replace(/\b(?:suaj|tuaj|your|juaj|e plote|full)\b/g, ' ')
+        .replace(/\s+/g, ' ')
+        .trim();
       for (const [re, field] of LABELS) {
         if (re.test(label)) {
           if (out[field] === undefined) out[field] = m[2]!;
@@ -112,6 +116,15 @@ function parenCandidates(text: string, weight: number, source: string, out: Cand
     if (/^\s*(?:to|drejtuar|per|dear|i nderuar|e nderuar|te nderuar)\s*[:,]?/.test(linePrefix) && !/on behalf|ne emer/.test(linePrefix)) continue;
     const name = nameBefore(text, m.index);
     if (name && plausibleName(name, exclude) && !isAcronym(name)) out.push({ name, acronym, weight, source });
+  }
+  // The other way round: "AULEDA (Agjencia e Zhvillimit Ekonomik Lokal)".
+  const reverse = /(?<![\p{L}\d])([\p{Lu}\d][\p{L}\d&.!-]{1,15})\s*\(\s*(\p{Lu}[^()\n]{3,100})\)/gu;
+  while ((m = reverse.exec(text)) !== null) {
+    const acronym = m[1]!;
+    const inner = m[2]!.trim();
+    if (!isAcronym(acronym) || mentionsCoalition(acronym) || exclude.has(nameKey(acronym))) continue;
+    const name = nameAfter(inner, 0);
+    if (name && name.name === inner && plausibleName(name.name, exclude) && hasOrgWord(name.name)) out.push({ name: name.name, acronym, weight, source });
   }
 }
 
@@ -269,6 +282,20 @@ function cityInBody(body: string): string | null {
     }
   }
   return null;
+}
+
+/** "Qendra Ora, Vlorë" / "AULEDA (…) – Vlorë": the town written right after the name. */
+function townAfterName(text: string, orgName: string): string | null {
+  let from = 0;
+  for (;;) {
+    const at = text.indexOf(orgName, from);
+    if (at < 0) return null;
+    from = at + orgName.length;
+    const m = /^\s*(?:\([^)]*\))?\s*[,–—-]\s*(\p{Lu}[\p{L}-]+(?:\s+\p{Lu}[\p{L}]+)?)/u.exec(text.slice(from, from + 60));
+    if (!m) continue;
+    const words = m[1]!.split(/\s+/);
+    for (const w of [words.join(' '), words[0]!]) if (townForm(w)?.nominative) return w;
+  }
 }
 
 const URL_RE = /(?<![@\w.-])((?:https?:\/\/)?(?:www\.)?[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+(?::\d+)?(?:\/[^\s<>()"'|]*)?)(?![\w-]*@)/gi;
@@ -450,6 +477,7 @@ export function extract(input: ExtractInput): Extracted {
   if (!city && structured.address) city = cityFrom(structured.address, null);
   if (!city && signature) city = cityFrom(signature, orgName);
   if (!city) city = cityInBody(body);
+  if (!city && orgName) city = townAfterName(`${body}\n${attachments}`, orgName);
   if (!city && orgName) city = cityFrom(orgName, null);
   if (!city && attachments) city = cityFrom(attachments.split('\n').slice(0, 6).join('\n'), orgName) ?? cityInBody(attachments);
   confidence['organization.city'] ??= city ? 0.75 : 0.5;

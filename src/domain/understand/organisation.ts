@@ -148,6 +148,8 @@ export function plausibleName(name: string, exclude: Set<string>): boolean {
  */
 const HEAD_RULES: [RegExp, string, 'f' | 'm'][] = [
   [/^(Qend)rës$/i, '$1ra', 'f'],
+  [/^(\p{L}+i)së$/iu, '$1a', 'f'],
+  [/^(\p{L}+i)se$/iu, '$1a', 'f'],
   [/^(Qend)res$/i, '$1ra', 'f'],
   [/^(\p{L}+)ës$/iu, '$1a', 'f'],
   [/^(\p{L}+[^e])es$/iu, '$1a', 'f'],
@@ -156,7 +158,7 @@ const HEAD_RULES: [RegExp, string, 'f' | 'm'][] = [
 ];
 
 export function isDeclinedHead(word: string): boolean {
-  return /^\p{Lu}\p{L}+(?:ës|es|it)$/u.test(word) && hasOrgWord(word);
+  return /^\p{Lu}\p{L}+(?:ës|es|it|së)$/u.test(word) && hasOrgWord(word);
 }
 
 export function toNominative(name: string): string {

@@ -132,4 +132,32 @@ describe('other ways people write', () => {
     const r = await read({ from: 'Eda <eda@greenhub.example.org>', subject: 'Re: Your request to join', inReplyTo: '<a@coalition.example.org>', text: 'Thank you for accepting our request to join the coalition!\n\nEda' });
     expect(r.kind).toBe('other');
   });
+
+  it('declines "Agjencisë" to "Agjencia"', async () => {
+    const r = await read({ from: 'Ola <ola@example.org>', subject: 'Kërkesë', text: 'Në emër të Agjencisë për Zhvillim Rural, kërkojmë të anëtarësohemi në koalicion.\n\nOla' });
+    expect(r.organization?.name).toBe('Agjencia për Zhvillim Rural');
+  });
+
+  it('reads numbered structured lines with a note in the label', async () => {
+    const r = await read({ from: 'x@example.org', subject: 'Anëtarësim', text: 'Përshëndetje, dëshirojmë të anëtarësohemi në koalicion.\n\n1. Emri i organizatës (OJF): Shoqata Drita e Veriut\n2. Qyteti: Shkodër\n3. Personi i kontaktit: Alma Hoxha' });
+    expect(r.organization).toMatchObject({ name: 'Shoqata Drita e Veriut', city: 'Shkodër' });
+    expect(r.contact?.name).toBe('Alma Hoxha');
+  });
+
+  it('reads "ACRONYM (Full Name)" the other way round', async () => {
+    const r = await read({ from: 'Agron <agron@example.org>', subject: 'Withdrawal', text: 'Dear coordinators,\n\nAULEDA (Agjencia e Zhvillimit Ekonomik Lokal) has decided to withdraw from the coalition.\n\nAgron' });
+    expect(r.kind).toBe('withdrawal');
+    expect(r.organization).toMatchObject({ name: 'Agjencia e Zhvillimit Ekonomik Lokal', acronym: 'AULEDA' });
+  });
+
+  it('does not read "join your next meeting as an observer" as a join request', async () => {
+    const r = await read({ from: 'Stud <s@uni.example.net>', subject: 'Coalition meeting', text: 'Hello, I would like to join your next meeting as an observer. I am researching the coalition.\n\nStud' });
+    expect(r.kind).toBe('other');
+  });
+
+  it('reads "delete our organisation from the list" as a withdrawal and the town after the name', async () => {
+    const r = await read({ from: 'x@example.org', subject: 'Statement', text: 'Please delete our organisation from the list of signatories. Qendra Ora, Vlorë.' });
+    expect(r.kind).toBe('withdrawal');
+    expect(r.organization).toMatchObject({ name: 'Qendra Ora', city: 'Vlorë' });
+  });
 });
