@@ -8,6 +8,7 @@
  *  - no RFC 5322 header block: not one well-formed header field before the body,
  *    or none of the fields every message carries (From, To, Subject, Date,
  *    Message-ID, Received, Return-Path, MIME-Version, Content-Type...);
+ *  - there is nothing to read: no From, no Subject, no body and no attachment;
  *  - mailparser itself rejects the input (too many parts, oversized header block...).
  * A message with headers but an empty body (an empty mail) IS readable.
  */

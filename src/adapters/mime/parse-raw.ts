@@ -63,7 +63,16 @@ async function parseAt(raw: Buffer, depth: number): Promise<MailInput> {
       cause: err,
     });
   }
-  return toMailInput(parsed, depth);
+  let mail: MailInput;
+  try {
+    mail = await toMailInput(parsed, depth);
+  } catch (err) {
+    throw new MimeError(`message could not be read: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+  if (mail.from.length === 0 && mail.subject.trim() === '' && mail.text === '' && mail.html === null && mail.attachments.length === 0) {
+    throw new MimeError('nothing to read: no From, no Subject, no body');
+  }
+  return mail;
 }
 
 function stripMboxLine(raw: Buffer): Buffer {

@@ -23,6 +23,10 @@ describe('reading raw messages', () => {
     await expect(parseRaw('X-Foo: bar\n\nbody')).rejects.toBeInstanceOf(MimeError);
   });
 
+  it('refuses a header block with nothing to read', async () => {
+    await expect(parseRaw('Date: Mon, 12 Jan 2026 10:00:00 +0100\r\nMessage-ID: <x@example.org>\r\n\r\n')).rejects.toBeInstanceOf(MimeError);
+  });
+
   it('reads a message with headers and an empty body', async () => {
     const mail = await parseRaw(message({ subject: '', text: '' }));
     expect(mail.text).toBe('');
@@ -79,6 +83,29 @@ describe('reading raw messages', () => {
     const mail = await parseRaw(message({ headers: { 'X-Autoreply': 'yes', Received: 'from b' }, text: 'x' }));
     expect(mail.headers['x-autoreply']).toEqual(['yes']);
     expect(mail.headers['delivered-to']).toEqual(['info@coalition.example.org']);
+  });
+});
+
+describe('mangled input', () => {
+  it('never fails with anything but MimeError, and every message it reads can be understood', async () => {
+    const raws = readdirSync(fixtures)
+      .filter((f) => f.endsWith('.eml'))
+      .map((f) => readFileSync(join(fixtures, f)));
+    let seed = 42;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    for (let i = 0; i < 150; i++) {
+      const raw = Buffer.from(raws[i % raws.length]!);
+      const mangled = i % 3 === 0 ? raw.subarray(0, rand(raw.length)) : i % 3 === 1 ? Buffer.concat([raw.subarray(rand(200)), raw.subarray(0, 50)]) : raw.map((b) => (rand(40) === 0 ? rand(256) : b));
+      try {
+        const mail = await parseRaw(mangled);
+        expect(() => understand(mail)).not.toThrow();
+      } catch (err) {
+        expect(err).toBeInstanceOf(MimeError);
+      }
+    }
   });
 });
 
