@@ -51,6 +51,7 @@ interface Candidate {
   source: string;
 }
 
+const EMAIL = /(?<![\w.+-])[\w.+-]{1,64}@[\w-]+(?:\.[\w-]+)+/;
 const ACR_PAREN = /\(\s*([\p{Lu}\d][\p{L}\d&.!-]{1,15})\s*\)/gu;
 const HONORIFIC = /^(?:(?:ms|mrs|mr|mx|dr|prof|z|znj|zj|zonja|zoti|zt|sig|sra|sr|mme|m)\.?\s+)+/i;
 const FREE_MAIL = /(?:^|\.)(?:gmail|googlemail|yahoo|ymail|hotmail|outlook|live|msn|aol|icloud|me|mail|gmx|protonmail|proton|yandex|zoho|abv|posta)\./i;
@@ -484,7 +485,7 @@ export function extract(input: ExtractInput): Extracted {
 
   // -- website
   const mailDomains = new Set<string>();
-  for (const m of `${ownText}\n${attachments}`.matchAll(/[\w.+-]+@([\w-]+(?:\.[\w-]+)+)/g)) mailDomains.add(m[1]!.toLowerCase());
+  for (const m of `${ownText}\n${attachments}`.matchAll(/(?<![\w.+-])[\w.+-]{1,64}@([\w-]+(?:\.[\w-]+)+)/g)) mailDomains.add(m[1]!.toLowerCase());
   if (input.sender) mailDomains.add(domainOf(input.sender.address));
   const site =
     (structured.website ? websites(structured.website, input.ownDomains, mailDomains)[0] : undefined) ??
@@ -507,7 +508,7 @@ export function extract(input: ExtractInput): Extracted {
   }
   for (const s of sentences(body)) {
     if (!DESIGNATION.test(s)) continue;
-    const email = /[\w.+-]+@[\w-]+(?:\.[\w-]+)+/.exec(s)?.[0];
+    const email = EMAIL.exec(s)?.[0];
     const mentionsMe = /\b(?:me|myself|mua|meje|ne|us)\b(?: directly| drejtp[eë]rdrejt)?/i.test(s) && !email;
     if (mentionsMe) continue;
     const person = personIn(s, personExclude);
@@ -527,7 +528,7 @@ export function extract(input: ExtractInput): Extracted {
     }
   }
   if (!contactEmail && structured.email) {
-    const e = /[\w.+-]+@[\w-]+(?:\.[\w-]+)+/.exec(structured.email)?.[0];
+    const e = EMAIL.exec(structured.email)?.[0];
     if (e && !ownAddrs.some((o) => sameAddress(o, e))) {
       contactEmail = e;
       emailConf = 0.9;

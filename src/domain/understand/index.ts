@@ -70,7 +70,7 @@ function documentText(mail: MailInput): string {
     .filter((a) => !a.isMessage && a.text && !/^message\/|^text\/rfc822/.test(a.contentType))
     .map((a) => a.text!)
     .join('\n\n')
-    .slice(0, 50_000);
+    .slice(0, MAX_TEXT);
 }
 
 function attachedMessage(mail: MailInput): { sender: MailAddress | null; replyTo: MailAddress | null; split: Split } | null {
@@ -89,7 +89,11 @@ function attachedMessage(mail: MailInput): { sender: MailAddress | null; replyTo
   };
 }
 
+/** No request is longer; bounding the text bounds the time a hostile message can cost. */
+const MAX_TEXT = 20_000;
+
 export function understand(mail: MailInput, opts: UnderstandOptions = {}): Reading {
+  if (mail.text.length > MAX_TEXT) mail = { ...mail, text: mail.text.slice(0, MAX_TEXT) };
   const coalition = opts.coalitionAddress ?? header(mail, 'delivered-to') ?? header(mail, 'x-original-to') ?? null;
   const ownAddresses = [coalition, ...(opts.knownCoordinators ?? [])].filter((a): a is string => !!a && a.includes('@'));
   const ownDomains = [...new Set(ownAddresses.map(domainOf).filter((d) => d !== ''))];
