@@ -12,7 +12,7 @@ import { RequestStore } from '../src/adapters/redis/request-store.ts';
 import { BullOutbox } from '../src/adapters/smtp/outbox.ts';
 import { HandlebarsTemplates } from '../src/adapters/templates/handlebars.ts';
 import { loadStatementSource } from '../src/adapters/templates/statement-source.ts';
-import { Flow, type TimerScheduler } from '../src/app/flow.ts';
+import { Flow, type FlowHook, type TimerScheduler } from '../src/app/flow.ts';
 import { Processor } from '../src/app/processor.ts';
 import { InboundJob, QUEUES } from '../src/app/queues.ts';
 import { StatementService } from '../src/app/statement-service.ts';
@@ -64,6 +64,7 @@ export async function buildFlow(o: {
   redis: Redis;
   logger: Logger;
   clock?: () => Date;
+  hook?: FlowHook;
 }): Promise<FlowParts> {
   const { config, redis } = o;
   const log = o.logger;
@@ -96,7 +97,23 @@ export async function buildFlow(o: {
       });
     },
   };
-  const flow = new Flow({ config, store, outbox, templates, timers, statements, secret, logger: log, clock });
+  const spool = new Spool(redis, ks, {
+    maxMessageBytes: config.MAX_MESSAGE_BYTES,
+    maxTotalBytes: config.SPOOL_MAX_BYTES,
+  });
+  const flow = new Flow({
+    config,
+    store,
+    outbox,
+    templates,
+    timers,
+    statements,
+    secret,
+    logger: log,
+    clock,
+    hook: o.hook,
+    original: (key) => spool.get(key),
+  });
   return {
     flow,
     store,
@@ -115,11 +132,19 @@ export async function startProcessor(o: {
   resolver?: DNSResolver;
   clock?: () => Date;
   tuning?: ProcessorTuning;
+  /** Called at named points of the flow (metrics; crash tests stop the process there). */
+  hook?: FlowHook;
 }): Promise<RunningProcessor> {
   const { config, redis } = o;
   const log = o.logger.child({ worker: 'processor' });
   const ks = keyspace(config.REDIS_PREFIX);
-  const parts = await buildFlow({ config, redis, logger: log, ...(o.clock ? { clock: o.clock } : {}) });
+  const parts = await buildFlow({
+    config,
+    redis,
+    logger: log,
+    ...(o.clock ? { clock: o.clock } : {}),
+    ...(o.hook ? { hook: o.hook } : {}),
+  });
   const { flow, store, registry } = parts;
   const spool = new Spool(redis, ks, {
     maxMessageBytes: config.MAX_MESSAGE_BYTES,
@@ -136,6 +161,8 @@ export async function startProcessor(o: {
     concurrency: 1,
     lockDuration: o.tuning?.lockDuration ?? 30_000,
     stalledInterval: o.tuning?.stalledInterval ?? 30_000,
+    // A job whose worker died is handed out again; handling is idempotent, so a few crashes in a row must not fail it.
+    maxStalledCount: 20,
   };
   const inConn = redis.duplicate();
   inConn.on('error', (err: unknown) => log.warn({ err }, 'Redis error (inbound worker)'));

@@ -30,6 +30,15 @@ export interface TimerScheduler {
   schedule(t: TimerEffect & { requestId: string }): Promise<void>;
 }
 
+/**
+ * Named points of the flow, for metrics and for the crash tests (which stop
+ * the process there): 'created' (request stored, effects not yet performed),
+ * 'applied' (transition stored), 'effect' (one effect performed),
+ * 'processed' (message handled, spool entry not yet deleted).
+ */
+export type FlowPoint = 'created' | 'applied' | 'effect' | 'processed';
+export type FlowHook = (point: FlowPoint, detail: string) => void | Promise<void>;
+
 export interface FlowDeps {
   config: Config;
   store: RequestStore;
@@ -40,6 +49,9 @@ export interface FlowDeps {
   secret: string | Buffer;
   logger: Logger;
   clock: () => Date;
+  hook?: FlowHook | undefined;
+  /** Reads a received message back (the spool), to attach the original when effects run after a restart. */
+  original?: ((sourceKey: string) => Promise<Buffer | null>) | undefined;
 }
 
 export function flowSettings(config: Config): FlowSettings {
@@ -115,6 +127,7 @@ export class Flow {
       (r) => transition(r, event, this.ctx()),
       o.tokenUse ? { tokenUse: o.tokenUse } : {},
     );
+    if (res.found && 'changed' in res && res.changed) await this.d.hook?.('applied', requestId);
     if (res.found) await this.flush(requestId, o.original ?? null);
     return res;
   }
@@ -125,6 +138,14 @@ export class Flow {
     if (!effects.length) return;
     const request = await this.d.store.get(requestId);
     if (!request) return;
+    if (
+      !original &&
+      request.sourceKey &&
+      this.d.original &&
+      effects.some((e) => e.type === 'send' && e.attachOriginal)
+    ) {
+      original = await this.d.original(request.sourceKey);
+    }
     const done: Effect[] = [];
     try {
       for (const e of effects) {
@@ -137,6 +158,7 @@ export class Flow {
           await this.d.store.audit(requestId, { event: 'registry_refused', detail: err.message }, this.d.clock());
         }
         done.push(e);
+        await this.d.hook?.('effect', effectId(e));
       }
     } finally {
       if (done.length) await this.d.store.completeEffects(requestId, done);

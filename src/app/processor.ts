@@ -117,6 +117,7 @@ export class Processor {
       outcome = 'unreadable';
     }
     this.log.info({ key: job.key, uid: job.uid, outcome }, 'message processed');
+    await this.f.d.hook?.('processed', job.key);
     await this.d.spool.delete(job.key);
     return outcome;
   }
@@ -367,6 +368,7 @@ export class Processor {
         senderAddress: sender,
         language,
         originalMessageId: mail.messageId,
+        sourceKey: job.key,
         references: mail.references,
         originalSubject: mail.subject,
         excerpt: excerpt(mail.text),
@@ -376,6 +378,7 @@ export class Processor {
       this.f.ctx(),
     );
     const { id } = await store.create(result, messageRef);
+    await this.f.d.hook?.('created', id);
     await this.f.flush(id, raw);
     return 'request_created';
   }
@@ -417,6 +420,7 @@ export class Processor {
         senderAddress: from,
         language,
         originalMessageId: mail.messageId,
+        sourceKey: job.key,
         references: mail.references,
         originalSubject: mail.subject,
         excerpt: excerpt(mail.text),

@@ -88,6 +88,8 @@ export const RequestRecordSchema = z.object({
   senderAddress: z.string(),
   language: z.enum(['sq', 'en']),
   originalMessageId: z.string().nullable(),
+  /** Spool key of the received message (to attach the original when effects are performed after a restart). */
+  sourceKey: z.string().nullable().default(null),
   /** Thread of the organisation's mail, for In-Reply-To/References of our answers. */
   references: z.array(z.string()),
   originalSubject: z.string(),
@@ -228,6 +230,7 @@ export interface NewRequestInput {
   senderAddress: string;
   language: 'sq' | 'en';
   originalMessageId: string | null;
+  sourceKey?: string | null;
   references: string[];
   originalSubject: string;
   excerpt: string;
@@ -359,6 +362,7 @@ export function createRequest(input: NewRequestInput, ctx: Ctx): TransitionResul
     senderAddress: normaliseAddress(input.senderAddress),
     language: input.language,
     originalMessageId: input.originalMessageId,
+    sourceKey: input.sourceKey ?? null,
     references: input.references.slice(-20),
     originalSubject: input.originalSubject,
     excerpt: input.excerpt,

@@ -24,13 +24,18 @@ export function dkimWorld() {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const privPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   const pub = publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
+  return { privPem, pub, resolver: resolverFor(pub) };
+}
+
+/** A DNS resolver that knows only the coordinators' DKIM key. */
+export function resolverFor(pub: string) {
   const records: Record<string, string[][]> = { [`sel._domainkey.${COORD_DOMAIN}`]: [[`v=DKIM1; k=rsa; p=${pub}`]] };
   const resolver = async (name: string, rrtype: string): Promise<string[][]> => {
     const r = rrtype === 'TXT' ? records[name.toLowerCase()] : undefined;
     if (r) return r;
     throw Object.assign(new Error(`ENOTFOUND ${name}`), { code: 'ENOTFOUND' });
   };
-  return { privPem, resolver };
+  return resolver;
 }
 
 export const DKIM = dkimWorld();
