@@ -98,7 +98,7 @@ describe('mangled input', () => {
     };
     for (let i = 0; i < 150; i++) {
       const raw = Buffer.from(raws[i % raws.length]!);
-      const mangled = i % 3 === 0 ? raw.subarray(0, rand(raw.length)) : i % 3 === 1 ? Buffer.concat([raw.subarray(rand(200)), raw.subarray(0, 50)]) : raw.map((b) => (rand(40) === 0 ? rand(256) : b));
+      const mangled = i % 3 === 0 ? raw.subarray(0, rand(raw.length)) : i % 3 === 1 ? Buffer.concat([raw.subarray(rand(200)), raw.subarray(0, 50)]) : Buffer.from(raw.map((b) => (rand(40) === 0 ? rand(256) : b)));
       try {
         const mail = await parseRaw(mangled);
         expect(() => understand(mail)).not.toThrow();
