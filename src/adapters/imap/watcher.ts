@@ -121,6 +121,10 @@ export class MailboxWatcher extends EventEmitter<WatcherEvents> {
           this.emit('lock-acquired');
         }
         try {
+          // The backoff starts over only once a session has done real work (a full
+          // catch-up), not merely logged in: when every session fails right after
+          // LOGIN (Redis refusing writes, a folder that cannot be created, a MOVE the
+          // server refuses), resetting on connect would log in again every baseMs.
           await this.session(() => (attempt = 0));
         } catch (err) {
           if (!this.stopping) this.logger.warn({ err, attempt }, 'mailbox session ended');
@@ -146,7 +150,7 @@ export class MailboxWatcher extends EventEmitter<WatcherEvents> {
     return this.stopping || !this.lock.isHeld;
   }
 
-  private async session(onConnected: () => void): Promise<void> {
+  private async session(onHealthy: () => void): Promise<void> {
     const o = this.o;
     const client = createImapClient(this.imap, {
       // Last line of defence only; the NOOP health check notices a dead line much sooner.
@@ -177,11 +181,11 @@ export class MailboxWatcher extends EventEmitter<WatcherEvents> {
         'connected to the mailbox',
       );
       this.emit('connected');
-      onConnected();
       while (!this.shouldStop()) {
         if (!client.usable) throw new MailboxError('MAILBOX_UNAVAILABLE', closedReason ?? 'connection not usable');
         this.wakeFlag = false;
         await this.catchUp(client, folders);
+        onHealthy();
         if (this.shouldStop()) break;
         if (this.wakeFlag) continue; // mail arrived during the catch-up
         // IDLE (RFC 2177) until the server reports new mail, the poll tick, or the end.

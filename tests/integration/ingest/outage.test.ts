@@ -3,8 +3,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, INFO, type Stack } from '../../harness/stack.ts';
 import { imapAs } from '../../harness/mailbox.ts';
-import { appendMany, configOf, countIn, killImapSessions, mail, memoryLogger, probeQueue, testTriage, waitUntil, type QueueProbe } from '../../harness/ingest.ts';
+import { appendMany, configOf, countIn, FOLDERS, killImapSessions, mail, memoryLogger, probeQueue, testTriage, waitUntil, type QueueProbe } from '../../harness/ingest.ts';
 import { startWatcher, type RunningWatcher, type WatcherTuning } from '../../../workers/watcher.ts';
+import { CheckpointStore } from '../../../src/adapters/imap/checkpoint.ts';
+import { imapSettings } from '../../../src/adapters/imap/connect.ts';
+import { RedisLock } from '../../../src/adapters/imap/lock.ts';
+import { MailboxWatcher } from '../../../src/adapters/imap/watcher.ts';
+import { createIngestParts, ingestKeys } from '../../../src/adapters/imap/wiring.ts';
 
 const FAST: WatcherTuning = { lockTtlMs: 2_000, lockRetryMs: 200, healthTimeoutMs: 2_000, backoff: { baseMs: 200, maxMs: 1_500 } };
 
@@ -108,5 +113,37 @@ describe('the watcher when the mail server goes away or the mailbox is recreated
     expect(await probe.seenCount()).toBe(before + 7);
     expect(lines.some((l) => typeof l.msg === 'string' && l.msg.startsWith('UIDVALIDITY changed'))).toBe(true);
     expect(lines.filter((l) => l.msg === 'message was handed off before; filed only')).toHaveLength(6);
+  });
+
+  it('backs off further after each session that fails right after logging in, instead of logging in again every few hundred ms', async () => {
+    const { logger, lines } = memoryLogger();
+    const config = configOf(stack);
+    const parts = await createIngestParts({ config, redis: stack.redis, logger, triage: testTriage });
+    // LOGIN and SELECT succeed; the catch-up then fails every time (as when Redis refuses the checkpoint read).
+    class FailingCheckpoints extends CheckpointStore {
+      override get(): Promise<never> {
+        return Promise.reject(new Error('READONLY You can\'t write against a read only replica.'));
+      }
+    }
+    const lock = new RedisLock(stack.redis, ingestKeys(parts.ks).lock('backoff-test'), { ttlMs: 2_000 });
+    const watcher = new MailboxWatcher(imapSettings(config), lock, new FailingCheckpoints(stack.redis, () => 'unused'), parts.ingestor, logger, {
+      mailbox: 'INBOX',
+      folders: FOLDERS,
+      processSince: parts.processSince,
+      pollIntervalMs: 2_000,
+      healthTimeoutMs: 2_000,
+      lockRetryMs: 200,
+      backoff: { baseMs: 100, maxMs: 10_000, jitter: 0 },
+      batchSize: 10,
+    });
+    watcher.start();
+    try {
+      const delays = () => lines.filter((l) => l.msg === 'reconnecting to the mailbox').map((l) => l.delayMs);
+      await waitUntil(() => delays().length >= 4, 10_000, 'four reconnects');
+      expect(delays().slice(0, 4)).toEqual([100, 200, 400, 800]);
+    } finally {
+      await watcher.close();
+      await parts.close();
+    }
   });
 });
