@@ -497,6 +497,9 @@ export function extract(input: ExtractInput): Extracted {
 
   // -- contact: a designated person, a structured list, Reply-To, From.
   const ownAddrs = input.ownAddresses;
+  // The coalition's own people (its mailbox's domain, coordinators) are never the requester.
+  const isOwn = (address: string): boolean =>
+    ownAddrs.some((o) => sameAddress(o, address)) || input.ownDomains.some((d) => domainOf(address) === d);
   let contactEmail: string | null = null;
   let contactName: string | null = null;
   let contactPhone: string | null = null;
@@ -513,7 +516,7 @@ export function extract(input: ExtractInput): Extracted {
     if (mentionsMe) continue;
     const person = personIn(s, personExclude);
     const roleOnly = email !== undefined && !person && /^(?:info|office|contact|admin|secretariat|sekretaria|hello|mail|post|zyra|kontakt)@/i.test(email);
-    if (email && !roleOnly && !ownAddrs.some((o) => sameAddress(o, email))) {
+    if (email && !roleOnly && !isOwn(email)) {
       contactEmail = email;
       emailConf = 0.85;
       if (person) contactName = person;
@@ -529,7 +532,7 @@ export function extract(input: ExtractInput): Extracted {
   }
   if (!contactEmail && structured.email) {
     const e = EMAIL.exec(structured.email)?.[0];
-    if (e && !ownAddrs.some((o) => sameAddress(o, e))) {
+    if (e && !isOwn(e)) {
       contactEmail = e;
       emailConf = 0.9;
     }
@@ -538,13 +541,23 @@ export function extract(input: ExtractInput): Extracted {
     contactName = structured.contactName.split(/[,(]/)[0]!.trim();
   }
   if (!contactEmail) {
-    if (isPersonal(input.replyTo, ownAddrs)) {
+    if (isPersonal(input.replyTo, ownAddrs) && !isOwn(input.replyTo!.address)) {
       contactEmail = input.replyTo!.address;
       if (!contactName && input.replyTo!.name && personLike(stripHonorific(input.replyTo!.name))) contactName = input.replyTo!.name;
       emailConf = 0.85;
-    } else if (input.sender && !ownAddrs.some((o) => sameAddress(o, input.sender!.address))) {
+    } else if (input.sender && !isOwn(input.sender.address)) {
       contactEmail = input.sender.address;
       emailConf = 0.9;
+    }
+  }
+  if (!contactEmail) {
+    // A request passed on without its sender (pasted by a coordinator): the address it gives.
+    for (const m of ownText.matchAll(new RegExp(EMAIL.source, 'g'))) {
+      if (!isOwn(m[0])) {
+        contactEmail = m[0];
+        emailConf = 0.6;
+        break;
+      }
     }
   }
   if (!contactName && input.sender?.name && contactEmail && sameAddress(contactEmail, input.sender.address)) {

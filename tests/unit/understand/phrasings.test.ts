@@ -160,4 +160,10 @@ describe('other ways people write', () => {
     expect(r.kind).toBe('withdrawal');
     expect(r.organization).toMatchObject({ name: 'Qendra Ora', city: 'Vlorë' });
   });
+
+  it('takes the requester’s address from a request a coordinator pasted without a forward header', async () => {
+    const r = await read({ from: 'Ana <ana@coalition.example.org>', subject: 'Kërkesë nga Shoqata Lira', text: 'Kjo erdhi me postë:\n\nShoqata Lira dëshiron të anëtarësohet në koalicion. Kontakt: drita@lira.example.org\n\nAna' });
+    expect(r.kind).toBe('join_request');
+    expect(r.contact?.email).toBe('drita@lira.example.org');
+  });
 });
