@@ -240,12 +240,11 @@ export function renderStatement(doc: StatementDocument, version: StatementVersio
 export function renderStatementHtml(doc: StatementDocument, version: StatementVersion, o: RenderOptions): TrustedHtml {
   // The document text is the coalition's own; it is escaped first and only then given <strong> tags.
   const prose = (s: string) => TrustedHtml.unsafeFromEscaped(escapeHtml(s).replace(BOLD, '<strong>$1</strong>'));
-  const footer = (f: string) => {
-    const [head = '', ...rest] = f.split(JOIN_ADDRESS);
-    const parts = [prose(head)];
-    for (const r of rest) parts.push(html`<a href="mailto:${o.joinAddress}">${o.joinAddress}</a>`, prose(r));
-    return html`<p>${parts}</p>`;
-  };
+  const link = html`<a href="mailto:${o.joinAddress}">${o.joinAddress}</a>`.toHTML();
+  // Emphasis first, over the whole paragraph: the original's "**…**" spans the
+  // address, so splitting at the address first left its asterisks in the HTML.
+  // The placeholder has no character escapeHtml changes, so it survives escaping.
+  const footer = (f: string) => html`<p>${TrustedHtml.unsafeFromEscaped(prose(f).toHTML().split(JOIN_ADDRESS).join(link))}</p>`;
   const [title, ...subtitles] = doc.headings;
   return html`<div class="joint-statement">
 ${title === undefined ? '' : html`<p><strong>${title}</strong></p>`}

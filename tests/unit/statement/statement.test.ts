@@ -106,4 +106,14 @@ describe('a hostile organisation name', () => {
   it('keeps the original’s emphasis as <strong> in HTML', () => {
     expect(renderStatementHtml(document, v1, opts).toHTML()).toContain('to the <strong>objectives</strong> of the Open Government Partnership');
   });
+
+  it('keeps the emphasis of the invitation to join around the address, with no Markdown asterisks left in HTML', () => {
+    const out = renderStatementHtml(document, v1, opts).toHTML();
+    expect(out).toContain(
+      '<p><strong>* To join the “CSOs Coalition on OGP Albania” and the Joint Statement please send an email at <a href="mailto:info@idmalbania.org">info@idmalbania.org</a>.</strong></p>',
+    );
+    expect(out).not.toContain('**');
+    // The plain text says the same words.
+    expect(renderStatement(document, v1, 'text', opts)).toContain('* To join the “CSOs Coalition on OGP Albania” and the Joint Statement please send an email at info@idmalbania.org.\n');
+  });
 });
