@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { MailAddress, MailInput } from '../mail.ts';
 import { domainOf, header, sameAddress } from '../mail.ts';
 import { anyAutomatic, automaticSignals, autoReplyWording } from './automatic.ts';
-import { extract } from './extract.ts';
+import { extract, FREE_MAIL } from './extract.ts';
 import { scoreIntent } from './intent.ts';
 import { detectLanguage } from './language.ts';
 import { parseAddressText, splitMail, splitText, type Split } from './segments.ts';
@@ -96,7 +96,8 @@ export function understand(mail: MailInput, opts: UnderstandOptions = {}): Readi
   if (mail.text.length > MAX_TEXT) mail = { ...mail, text: mail.text.slice(0, MAX_TEXT) };
   const coalition = opts.coalitionAddress ?? header(mail, 'delivered-to') ?? header(mail, 'x-original-to') ?? null;
   const ownAddresses = [coalition, ...(opts.knownCoordinators ?? [])].filter((a): a is string => !!a && a.includes('@'));
-  const ownDomains = [...new Set(ownAddresses.map(domainOf).filter((d) => d !== ''))];
+  // A webmail domain (a coalition on gmail.com) is everybody's, never the coalition's own.
+  const ownDomains = [...new Set(ownAddresses.map(domainOf).filter((d) => d !== '' && !FREE_MAIL.test(`${d}.`)))];
   const attachments = mail.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, size: a.size }));
   const signals = automaticSignals(mail);
   const automatic = anyAutomatic(signals);

@@ -1,5 +1,5 @@
 import { townForm } from './places.ts';
-import { collapse, fold, isAllCaps, nameKey, titleCase } from './text.ts';
+import { fold, isAllCaps, nameKey, titleCase } from './text.ts';
 
 /**
  * Finding an organisation's name in free text. A name is a run of capitalised
@@ -189,4 +189,3 @@ export function normalCase(name: string): string {
   return isAllCaps(name) && name.split(' ').length > 1 ? titleCase(name) : name;
 }
 
-export { collapse };

@@ -182,7 +182,7 @@ export function splitText(text: string, subject = ''): Split {
   return {
     own: ownText,
     body: (sigAt < 0 ? own : own.slice(0, sigAt)).join('\n').trim(),
-    signature: sigAt < 0 ? '' : own.slice(sigAt).join('\n').replace(CLOSING_LINE_STRIP, '').trim(),
+    signature: sigAt < 0 ? '' : own.slice(sigAt).join('\n').trim(),
     quoted: quoted.join('\n'),
     forward,
   };
@@ -190,7 +190,6 @@ export function splitText(text: string, subject = ''): Split {
 
 const CLOSING =
   /^(?:(?:with )?(?:best|kind|warm|warmest|many|kindest)?\s*(?:regards|wishes|greetings|thanks)|regards|sincerely|yours(?: sincerely| faithfully| truly)?|thanks?(?: you)?(?: in advance)?|thank you(?: very much)?|cheers|respectfully|cordially|all the best|best|me respekt|me konsiderat[eë](?: t[eë] lart[eë])?|me nderime|faleminderit(?: shum[eë])?|ju faleminderit|p[eë]rsh[eë]ndetje(?: t[eë] p[eë]rzemërta| t[eë] p[eë]rzemerta)?|t[eë] fala|gjith[eë] t[eë] mirat|respekte|me mir[eë]njohje|ju p[eë]rsh[eë]ndes)[\s,.!]*$/i;
-const CLOSING_LINE_STRIP = /^\s*$/;
 
 /** Index (in own lines) where the signature starts, -1 when there is none. */
 function signatureStart(own: string[]): number {

@@ -166,4 +166,12 @@ describe('other ways people write', () => {
     expect(r.kind).toBe('join_request');
     expect(r.contact?.email).toBe('drita@lira.example.org');
   });
+
+  it('does not take a webmail domain shared with the coalition for the coalition’s own', async () => {
+    const r = understand(
+      await parseRaw(message({ from: 'Arta <arta.d@gmail.example.com>', subject: 'Join', text: 'Youth Forum Lezha would like to join the coalition.\n\nArta' })),
+      { coalitionAddress: 'coalition.ogp@gmail.example.com' },
+    );
+    expect(r.contact?.email).toBe('arta.d@gmail.example.com');
+  });
 });
