@@ -54,7 +54,7 @@ interface Candidate {
 const EMAIL = /(?<![\w.+-])[\w.+-]{1,64}@[\w-]+(?:\.[\w-]+)+/;
 const ACR_PAREN = /\(\s*([\p{Lu}\d][\p{L}\d&.!-]{1,15})\s*\)/gu;
 const HONORIFIC = /^(?:(?:ms|mrs|mr|mx|dr|prof|z|znj|zj|zonja|zoti|zt|sig|sra|sr|mme|m)\.?\s+)+/i;
-export const FREE_MAIL = /(?:^|\.)(?:gmail|googlemail|yahoo|ymail|hotmail|outlook|live|msn|aol|icloud|me|mail|gmx|protonmail|proton|yandex|zoho|abv|posta)\./i;
+export const FREE_MAIL = /(?:^|\.)(?:gmail|googlemail|yahoo|ymail|hotmail|outlook|live|msn|aol|icloud|me\.com|mail\.com|gmx|protonmail|proton|yandex|zoho|abv|posta)\./i;
 const ROLE_LOCAL = /^(?:no-?reply|do-?not-?reply|noreply|mailer-daemon|postmaster|bounces?|notifications?|newsletter|list|lists|admin|root|support|helpdesk)$/i;
 
 // ---- structured "Label: value" lines ---------------------------------------------
