@@ -204,6 +204,14 @@ export class Processor {
       dkim,
     });
     const fromText = mail.from.map((a) => (a.name ? `${a.name} <${a.address}>` : a.address)).join(', ') || '(no From)';
+    if (!verdict.ok && verdict.reason === 'no_token' && this.answersOurNotice(mail)) {
+      // A coordinator answering one of our notices (a warning, a forwarded mail): nothing to decide, nobody to warn.
+      this.log.info(
+        { key: job.key, from: fromText },
+        'coordinator reply to a notice without a token: left in the mailbox',
+      );
+      return 'left';
+    }
     if (!verdict.ok) {
       this.log.warn(
         {
@@ -435,8 +443,17 @@ export class Processor {
     return 'withdrawal_created';
   }
 
+  /** In-Reply-To is one of our own mails that carries no token (in.<hash>.<what>@our-domain). */
+  private answersOurNotice(mail: MailInput): boolean {
+    const ours = `@${domainOf(this.config.COALITION_ADDRESS)}>`;
+    const id = (mail.inReplyTo ?? '').toLowerCase();
+    return id.startsWith('<in.') && id.endsWith(ours);
+  }
+
   private async other(mail: MailInput, job: InboundJob): Promise<InboundOutcome> {
     if (this.config.OTHER_MAIL !== 'forward') return 'left';
+    // Never forward the coordinators' own mail back to them.
+    if (coordinatorSender(mail, this.config.COORDINATORS).ok) return 'left';
     await this.sendToCoordinators(inboundMailId(job.key, 'other_forward'), 'other_forward', {
       from: mail.from.map((a) => a.address).join(', ') || '(no From)',
       subject: mail.subject,

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../harness/cli.ts';
 import { deliver } from '../../harness/mailbox.ts';
 import { COORDINATOR_A, COORDINATOR_B, INFO, LIST } from '../../harness/stack.ts';
 import {
@@ -19,7 +20,7 @@ import {
 describe('coordinators deciding by reply', () => {
   let desk: Desk;
   beforeAll(async () => {
-    desk = await startDesk({ COORDINATOR_AUTH: 'token', UNDO_WINDOW: '0' });
+    desk = await startDesk({ COORDINATOR_AUTH: 'token', UNDO_WINDOW: '0', OTHER_MAIL: 'forward' });
   });
   afterAll(async () => {
     await desk?.close();
@@ -213,6 +214,58 @@ describe('coordinators deciding by reply', () => {
     await deliver(desk.stack.dovecot, INFO, ooo);
     await sleep(3000);
     expect((await desk.processor.store.get(ref))?.status).toBe('pending');
+    expect((await inbox(desk.stack, COORDINATOR_A)).length).toBe(before);
+  });
+
+  it('lists requests, shows one with its audit trail, and decides from the command line', async () => {
+    const org = {
+      name: 'Roma Rights Korca',
+      acronym: 'RRK',
+      city: 'Korçë',
+      person: 'Sara Duka',
+      address: 'sara@rrk.example.net',
+    };
+    const { ref } = await newRequest(org);
+    const list = await runCli(['requests', '--status', 'pending'], desk.stack.env);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toContain(ref);
+    const show = await runCli(['request', ref.toLowerCase()], desk.stack.env);
+    expect(show.stdout).toContain('approval_requested');
+    expect(show.stdout).toContain(org.name);
+
+    const stranger = await runCli(['approve', ref, '--by', 'mallory@evil.example.com'], desk.stack.env);
+    expect(stranger.code).toBe(2);
+    expect(stranger.stderr.trim().split('\n')).toHaveLength(1);
+
+    const ok = await runCli(['approve', ref, '--by', COORDINATOR_B], desk.stack.env);
+    expect(ok.stderr).toBe('');
+    expect(ok.code).toBe(0);
+    await waitFor(desk.stack, org.address, subjectHas(`approved [${ref}]`));
+    const late = await runCli(['reject', ref, '--by', COORDINATOR_A, '--reason', 'too late'], desk.stack.env);
+    expect(late.code).toBe(1);
+    expect(late.stderr).toMatch(/nothing changed/);
+    const after = await runCli(['request', ref], desk.stack.env);
+    expect(after.stdout).toMatch(/decided_approve by besa@coord\.example\.org via cli\./);
+  });
+
+  it("forwards other mail to the coordinators, but not a coordinator's own mail", async () => {
+    await deliver(
+      desk.stack.dovecot,
+      INFO,
+      await compose({
+        from: 'Journalist <press@news.example.net>',
+        subject: 'Interview request',
+        text: 'Could we interview a coordinator about OGP next week?',
+      }),
+    );
+    await waitFor(desk.stack, COORDINATOR_A, subjectHas('Interview request'));
+    const before = (await inbox(desk.stack, COORDINATOR_A)).length;
+    await deliver(
+      desk.stack.dovecot,
+      INFO,
+      await compose({ from: COORDINATOR_B, subject: 'Lunch on Friday?', text: 'Shall we meet?' }),
+    );
+    await sleep(3000);
     expect((await inbox(desk.stack, COORDINATOR_A)).length).toBe(before);
   });
 });
