@@ -159,13 +159,13 @@ export class MailboxWatcher extends EventEmitter<WatcherEvents> {
     });
     this.client = client;
     let closedReason: string | null = null;
-    const closed = new Promise<'closed'>((resolve) =>
-      client.once('close', () => {
-        closedReason ??= 'connection closed';
-        this.wake();
-        resolve('closed');
-      }),
-    );
+    // A flag plus wake(), not a promise raced on every loop: a race against one
+    // promise that stays pending for the whole session adds a reaction to it per
+    // IDLE round, which a session lasting weeks would keep until it ends.
+    client.once('close', () => {
+      closedReason ??= 'connection closed';
+      this.wake();
+    });
     client.on('error', (err: unknown) => {
       this.logger.warn({ err }, 'IMAP connection error');
     });
@@ -195,10 +195,10 @@ export class MailboxWatcher extends EventEmitter<WatcherEvents> {
         void client.idle().catch(() => undefined);
         let tick: NodeJS.Timeout | undefined;
         const poll = new Promise<'poll'>((resolve) => (tick = setTimeout(() => resolve('poll'), o.pollIntervalMs)));
-        const why = await Promise.race([woke, poll, closed]);
+        const why = await Promise.race([woke, poll]);
         clearTimeout(tick);
         this.wakeResolve = null;
-        if (why === 'closed') throw new MailboxError('MAILBOX_UNAVAILABLE', closedReason ?? 'connection closed');
+        if (closedReason !== null) throw new MailboxError('MAILBOX_UNAVAILABLE', closedReason);
         if (why === 'poll') {
           // IDLE can die silently (NAT timeouts, half-open TCP): a NOOP that gets no
           // answer in time means the line is dead, so drop it and reconnect.
