@@ -150,3 +150,59 @@ describe('forged decisions change nothing', () => {
     expect((await desk.processor.store.get(ref))?.decision?.by).toEqual([COORDINATOR_A]);
   });
 });
+
+/**
+ * AUTHSERV_ID set: our receiving server (simulated here by prepending its
+ * header, as the border MTA would) vouches for the sender; only its topmost
+ * Authentication-Results counts, whatever the sender wrote below it.
+ */
+describe("decisions vouched for by our own server's Authentication-Results", () => {
+  let desk: Desk;
+  const OURS = 'mx.example.org';
+  beforeAll(async () => {
+    desk = await startDesk({ COORDINATOR_AUTH: 'dkim', AUTHSERV_ID: OURS, UNDO_WINDOW: '0' });
+  });
+  afterAll(async () => {
+    await desk?.close();
+  });
+
+  async function reply(forAna: StoredMessage, arHeaders: string[]) {
+    const raw = await compose({
+      from: COORDINATOR_A,
+      subject: `Re: ${forAna.subject}`,
+      text: 'PO',
+      inReplyTo: forAna.messageId,
+      references: [forAna.messageId],
+    });
+    const prefix = arHeaders.map((h) => `Authentication-Results: ${h}\r\n`).join('');
+    await deliver(desk.stack.dovecot, INFO, Buffer.concat([Buffer.from(prefix), raw]));
+  }
+
+  it('ignores a pass the sender wrote below our failing header, then accepts our dmarc=pass', async () => {
+    const org = {
+      name: 'Citizens Forum Pogradec',
+      acronym: 'CFP',
+      city: 'Pogradec',
+      person: 'Alda Meta',
+      address: 'alda@cfp.example.net',
+    };
+    await sendJoinRequest(desk.stack, joinFrom(org));
+    const [ack] = await waitFor(desk.stack, org.address, () => true);
+    const ref = /\[(REQ-[A-Z0-9]+)\]/.exec(ack!.subject)?.[1] as string;
+    const [forAna] = (await waitFor(desk.stack, COORDINATOR_A, subjectHas(`[${ref}]`))) as [StoredMessage];
+
+    await reply(forAna, [
+      `${OURS}; dkim=none; dmarc=fail header.from=coord.example.org`,
+      `${OURS}; dmarc=pass header.from=coord.example.org`,
+    ]);
+    await waitFor(desk.stack, COORDINATOR_B, subjectHas('një vendim i pavërtetuar u shpërfill'));
+    await reply(forAna, [`mx.evil.example.com; dmarc=pass header.from=coord.example.org`]);
+    await waitFor(desk.stack, COORDINATOR_B, subjectHas('një vendim i pavërtetuar u shpërfill'), 2);
+    expect((await desk.processor.store.get(ref))?.status).toBe('pending');
+
+    await reply(forAna, [
+      `${OURS}; spf=pass smtp.mailfrom=coord.example.org; dkim=pass header.d=coord.example.org; dmarc=pass header.from=coord.example.org`,
+    ]);
+    await waitFor(desk.stack, org.address, subjectHas(`approved [${ref}]`));
+  });
+});
