@@ -65,48 +65,111 @@ function utf8OrBase64(buf: Buffer): { value: string; base64?: boolean } {
   return Buffer.from(s, 'utf8').equals(buf) ? { value: s } : { value: buf.toString('base64'), base64: true };
 }
 
-export async function exportData(redis: Redis, ks: Keyspace, now = new Date()): Promise<Backup> {
-  const strip = `${ks.prefix}:`;
-  const out: BackupEntry[] = [];
-  for (const key of await dataKeys(redis, ks)) {
-    const type = await redis.type(key);
-    const rel = key.slice(strip.length);
-    const pttl = await redis.pttl(key);
-    const ttl = pttl > 0 ? { pttl } : {};
-    switch (type) {
-      case 'none':
-        continue; // deleted while we scanned
-      case 'string': {
-        const buf = await redis.getBuffer(key);
-        if (buf) out.push({ key: rel, type, ...utf8OrBase64(buf), ...ttl });
+type RedisType = 'string' | 'hash' | 'list' | 'set' | 'zset' | 'stream' | 'none';
+const TYPES = new Set<string>(['string', 'hash', 'list', 'set', 'zset', 'stream']);
+
+/**
+ * Reads every key in one MULTI, so the backup is one moment of the data: a
+ * registry change that lands while the export runs (an approval writes
+ * version:n, current and applied together) is in it entirely or not at all.
+ * Null when a key changed type since `types` was read (the caller retries).
+ */
+async function readSnapshot(redis: Redis, keys: string[], types: RedisType[], strip: string): Promise<BackupEntry[] | null> {
+  const m = redis.multi();
+  keys.forEach((key, i) => {
+    m.type(key);
+    m.pttl(key);
+    switch (types[i]) {
+      case 'string':
+        m.getBuffer(key);
         break;
-      }
       case 'hash':
-        out.push({ key: rel, type, value: await redis.hgetall(key), ...ttl });
+        m.hgetall(key);
         break;
       case 'list':
-        out.push({ key: rel, type, value: await redis.lrange(key, 0, -1), ...ttl });
+        m.lrange(key, 0, -1);
         break;
       case 'set':
-        out.push({ key: rel, type, value: (await redis.smembers(key)).sort(), ...ttl });
+        m.smembers(key);
+        break;
+      case 'zset':
+        m.zrange(key, '0', '-1', 'WITHSCORES');
+        break;
+      case 'stream':
+        m.xrange(key, '-', '+');
+        break;
+      default:
+        m.exists(key); // gone before its type was read: a placeholder keeps three replies per key
+    }
+  });
+  const res = await m.exec();
+  if (!res) return null;
+  const out: BackupEntry[] = [];
+  for (let i = 0; i < keys.length; i++) {
+    const [[e1, type], [e2, pttlRaw], [e3, value]] = res.slice(i * 3, i * 3 + 3) as [[Error | null, unknown], [Error | null, unknown], [Error | null, unknown]];
+    if (type === 'none') continue; // deleted since the scan; the caller's second scan notices
+    if (type !== types[i]) return null;
+    const err = e1 ?? e2 ?? e3;
+    if (err) throw err;
+    const key = keys[i] as string;
+    const rel = key.slice(strip.length);
+    const pttl = Number(pttlRaw);
+    const ttl = pttl > 0 ? { pttl } : {};
+    switch (type) {
+      case 'string':
+        out.push({ key: rel, type, ...utf8OrBase64(value as Buffer), ...ttl });
+        break;
+      case 'hash':
+        out.push({ key: rel, type, value: value as Record<string, string>, ...ttl });
+        break;
+      case 'list':
+        out.push({ key: rel, type, value: value as string[], ...ttl });
+        break;
+      case 'set':
+        out.push({ key: rel, type, value: (value as string[]).sort(), ...ttl });
         break;
       case 'zset': {
-        const flat = await redis.zrange(key, '0', '-1', 'WITHSCORES');
+        const flat = value as string[];
         const pairs: [string, string][] = [];
-        for (let i = 0; i < flat.length; i += 2) pairs.push([flat[i] as string, flat[i + 1] as string]);
+        for (let j = 0; j < flat.length; j += 2) pairs.push([flat[j] as string, flat[j + 1] as string]);
         out.push({ key: rel, type, value: pairs, ...ttl });
         break;
       }
-      case 'stream': {
-        const entries = (await redis.xrange(key, '-', '+')) as [string, string[]][];
-        out.push({ key: rel, type, value: entries, ...ttl });
+      case 'stream':
+        out.push({ key: rel, type, value: value as [string, string[]][], ...ttl });
         break;
-      }
-      default:
-        throw new BackupError('BACKUP_UNSUPPORTED_TYPE', `${key} has type ${type}, which export does not support`);
     }
   }
-  return { format: BACKUP_FORMAT, version: BACKUP_VERSION, exportedAt: now.toISOString(), prefix: ks.prefix, keys: out };
+  return out;
+}
+
+const sameKeys = (a: string[], b: string[]) => a.length === b.length && a.every((k, i) => k === b[i]);
+
+/**
+ * A consistent backup of every data key, safe to take while the service runs:
+ * scan, read all keys in one MULTI, scan again. When the second scan finds
+ * other keys (a version written in between, whose `current` pointer the MULTI
+ * may already have seen), it starts over, so a backup never holds a `current`
+ * without its version.
+ */
+export async function exportData(redis: Redis, ks: Keyspace, now = new Date()): Promise<Backup> {
+  const strip = `${ks.prefix}:`;
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const keys = await dataKeys(redis, ks);
+    const types: RedisType[] = [];
+    for (const key of keys) {
+      const type = await redis.type(key);
+      if (type !== 'none' && !TYPES.has(type)) {
+        throw new BackupError('BACKUP_UNSUPPORTED_TYPE', `${key} has type ${type}, which export does not support`);
+      }
+      types.push(type as RedisType);
+    }
+    const out = await readSnapshot(redis, keys, types, strip);
+    if (out && sameKeys(keys, await dataKeys(redis, ks))) {
+      return { format: BACKUP_FORMAT, version: BACKUP_VERSION, exportedAt: now.toISOString(), prefix: ks.prefix, keys: out };
+    }
+  }
+  throw new Error('export could not take a consistent snapshot: the data kept changing');
 }
 
 export function parseBackup(json: string): Backup {

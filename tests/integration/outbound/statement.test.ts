@@ -156,6 +156,45 @@ describe('export and import', () => {
     expect((await exportData(out.redis, out.ks)).keys).toEqual(backup.keys);
     expect(() => parseBackup('{"format":"something-else"}')).toThrow(/not a coalition backup/);
   });
+
+  it('takes a backup that restores to a working registry even when an approval lands while it runs', async () => {
+    const prefix = `t5-live-${randomBytes(4).toString('hex')}`;
+    otherPrefixes.push(prefix);
+    const ks3 = keyspace(prefix);
+    const live = new RegistryStore(out.redis, ks3, source.founding);
+    await live.addSignatory(join('Partners Albania', 'REQ-P4RTN'));
+    const before = (await live.currentNumber()) as number;
+    // The approval commits right after the export has listed the keys and begun reading them.
+    let landed = false;
+    const racing = new Proxy(out.redis, {
+      get(target, prop) {
+        if (prop === 'type') {
+          return async (key: string) => {
+            const t = await target.type(key);
+            if (!landed) {
+              landed = true;
+              await live.addSignatory(join('Joined Mid-Export', 'REQ-MIDEX'));
+            }
+            return t;
+          };
+        }
+        const v: unknown = Reflect.get(target, prop, target);
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    const backup = await exportData(racing, ks3);
+    expect(landed).toBe(true);
+
+    const prefix4 = `t5-restored-${randomBytes(4).toString('hex')}`;
+    otherPrefixes.push(prefix4);
+    const ks4 = keyspace(prefix4);
+    await importData(out.redis, ks4, backup);
+    const restored = new RegistryStore(out.redis, ks4, source.founding);
+    const current = await restored.current();
+    expect(current?.number).toBe(before + 1);
+    expect(current?.signatories.at(-1)?.name).toBe('Joined Mid-Export');
+    expect((await restored.appliedVersion('REQ-MIDEX'))?.number).toBe(before + 1);
+  });
 });
 
 it('the statement command prints the registry’s latest version', async () => {
