@@ -1,12 +1,27 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../../config/load.ts';
-import { registerDoctor } from './commands/doctor.ts';
-import { registerStart } from './commands/start.ts';
-import { registerParse } from './commands/parse.ts';
-import { registerMailbox } from './commands/mailbox.ts';
-import { registerStatement } from './commands/statement.ts';
-import { registerRequests } from './commands/requests.ts';
 import { CliError } from './io.ts';
+
+type Register = (program: Command) => void;
+
+/**
+ * Command groups, loaded on demand: `coalition parse` should not pay for
+ * loading BullMQ, imapflow and mailauth. Help (or an unknown word) loads all.
+ */
+const GROUPS: { commands: string[]; load: () => Promise<Register> }[] = [
+  { commands: ['start'], load: async () => (await import('./commands/start.ts')).registerStart },
+  { commands: ['doctor'], load: async () => (await import('./commands/doctor.ts')).registerDoctor },
+  { commands: ['parse'], load: async () => (await import('./commands/parse.ts')).registerParse },
+  { commands: ['backfill', 'quarantine'], load: async () => (await import('./commands/mailbox.ts')).registerMailbox },
+  {
+    commands: ['statement', 'signatories', 'export', 'import'],
+    load: async () => (await import('./commands/statement.ts')).registerStatement,
+  },
+  {
+    commands: ['requests', 'request', 'approve', 'reject'],
+    load: async () => (await import('./commands/requests.ts')).registerRequests,
+  },
+];
 
 /**
  * The `coalition` command. Every failure ends as one line on stderr and a
@@ -19,14 +34,10 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
-  registerStart(program);
-  registerDoctor(program);
-  registerParse(program);
-  registerMailbox(program);
-  registerStatement(program);
-  registerRequests(program);
-
   try {
+    const word = argv.find((a) => !a.startsWith('-'));
+    const group = GROUPS.find((g) => word !== undefined && g.commands.includes(word));
+    for (const g of group ? [group] : GROUPS) (await g.load())(program);
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
