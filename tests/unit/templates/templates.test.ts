@@ -65,10 +65,23 @@ describe('the templates as shipped', () => {
   it('tells coordinators every reply word, in both languages', () => {
     for (const lang of LANGS) {
       const { text } = templates.render('approval_request', lang, sampleVars().approval_request);
-      for (const w of ['APPROVE', 'YES', 'OK', 'PO', 'MIRATOJ', 'REJECT', 'NO', 'JO', 'REFUZOJ', 'INFO', 'PYET', 'UNDO', 'ANULO', 'Emri:', 'Name:', 'Qyteti:', 'City:', 'Acronym:', '(internal)']) {
+      for (const w of ['APPROVE', 'YES', 'OK', 'PO', 'MIRATOJ', 'REJECT', 'NO', 'JO', 'REFUZOJ', 'INFO', 'PYET', 'UNDO', 'ANULO', 'Emri:', 'Name:', 'Qyteti:', 'City:', 'Akronimi:', 'Acronym:']) {
         expect(text, `${lang}: ${w}`).toContain(w);
       }
     }
+  });
+
+  it('tells Albanian coordinators the Albanian words for an internal reason, and English ones the English', () => {
+    // The reply parser accepts both "(internal)" and "(e brendshme)".
+    expect(templates.render('approval_request', 'sq', sampleVars().approval_request).text).toContain('REFUZOJ (e brendshme): arsyeja');
+    expect(templates.render('approval_request', 'en', sampleVars().approval_request).text).toContain('REJECT (internal): reason');
+  });
+
+  it('speaks of the statement attachments in the plural: the text and the HTML file', () => {
+    const r = templates.render('statement_update', 'sq', sampleVars().statement_update);
+    expect(r.text).toContain('në skedarët e bashkëngjitur');
+    expect(r.html).toContain('në skedarët e bashkëngjitur');
+    expect(templates.render('statement_update', 'en', sampleVars().statement_update).text).toContain('in the attached files');
   });
 
   it('shares a rejection reason only when one is given', () => {
