@@ -322,7 +322,10 @@ export class Processor {
       await this.f.flush(existing, raw);
       return 'already_created';
     }
-    const sender = normaliseAddress(mail.from[0]?.address ?? reading.contact?.email ?? '');
+    // A request a coordinator forwarded belongs to the organisation named inside, not to the coordinator.
+    const sender = normaliseAddress(
+      (reading.forwarded ? reading.contact?.email : null) ?? mail.from[0]?.address ?? reading.contact?.email ?? '',
+    );
     const replyAddress = normaliseAddress(reading.contact?.email ?? mail.replyTo[0]?.address ?? sender);
     const org = reading.organization ?? { name: null, acronym: null, city: null, website: null };
     const language = reading.language ?? this.config.DEFAULT_LANGUAGE;
