@@ -1,3 +1,4 @@
+import { ZodError } from 'zod';
 import type { Config } from '../../config/schema.ts';
 import type { Logger } from '../adapters/log.ts';
 import { effectId, type RequestStore, type TokenUse, type UpdateResult } from '../adapters/redis/request-store.ts';
@@ -152,10 +153,17 @@ export class Flow {
         try {
           await this.perform(request, e, original);
         } catch (err) {
-          // A registry refusal (already a signatory, no longer one) will not change on retry: record it and go on.
-          if (!(err instanceof StatementError)) throw err;
-          this.d.logger.error({ err, requestId, effect: effectId(e) }, 'registry refused the change');
-          await this.d.store.audit(requestId, { event: 'registry_refused', detail: err.message }, this.d.clock());
+          // Refusals that no retry can change — the registry's (already a signatory, no longer one) or an
+          // invalid mail (an address the outbox does not accept) — are recorded, and the rest goes on.
+          const permanent = err instanceof StatementError || err instanceof ZodError;
+          if (!permanent) throw err;
+          const event = err instanceof StatementError ? 'registry_refused' : 'mail_refused';
+          this.d.logger.error({ err, requestId, effect: effectId(e) }, event.replace('_', ' '));
+          await this.d.store.audit(
+            requestId,
+            { event, detail: `${effectId(e)}: ${err.message.slice(0, 300)}` },
+            this.d.clock(),
+          );
         }
         done.push(e);
         await this.d.hook?.('effect', effectId(e));
