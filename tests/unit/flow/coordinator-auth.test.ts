@@ -74,6 +74,13 @@ describe('who may decide (token mode)', () => {
     });
     expect(v).toMatchObject({ ok: false, reason: 'several_from' });
   });
+  it('refuses a second From header line, even when the parsed From shows only the coordinator', () => {
+    const v = authorizeReply({
+      ...base,
+      mail: mail({ inReplyTo: tokenId(ANA), headers: { from: [ANA, 'mallory@evil.example.com'] } }),
+    });
+    expect(v).toMatchObject({ ok: false, reason: 'several_from' });
+  });
   it('refuses a token whose request id was edited', () => {
     const forged = tokenId(ANA).replace('req-7f3k2', 'req-9abcd');
     expect(authorizeReply({ ...base, mail: mail({ inReplyTo: forged }) })).toMatchObject({
