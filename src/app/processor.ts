@@ -238,7 +238,11 @@ export class Processor {
           this.f.d.clock(),
         );
       }
-      await this.sendToCoordinators(inboundMailId(job.key, 'unauthenticated_attempt'), 'unauthenticated_attempt', {
+      // One warning per sender, request and failure per hour: a forger re-sending the same attempt cannot flood
+      // the coordinators (every attempt is still logged and, for a known request, audited).
+      const hour = Math.floor(this.f.d.clock().getTime() / 3_600_000);
+      const warningKey = `${fromText.toLowerCase()}|${known?.id ?? '-'}|${verdict.reason}|${verdict.detail}|${hour}`;
+      await this.sendToCoordinators(inboundMailId(warningKey, 'unauthenticated_attempt'), 'unauthenticated_attempt', {
         reference: known?.id ?? null,
         from: fromText,
         reason: verdict.detail,
