@@ -25,6 +25,8 @@ export const SentRecordSchema = z.object({
   accepted: z.array(z.string()),
   rejected: z.array(z.string()),
   response: z.string(),
+  /** Recipients the server refused for now (4xx) while accepting others: sent again by a follow-up mail. */
+  retryRecipients: z.array(z.string()).optional(),
 });
 export type SentRecord = z.infer<typeof SentRecordSchema>;
 

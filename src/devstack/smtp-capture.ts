@@ -33,6 +33,8 @@ export class SmtpCapture {
   port = 0;
   /** When set, every message is refused with this SMTP code (e.g. 451 or 550). */
   refuseWith: number | null = null;
+  /** When it returns a code, that recipient is refused with it (RCPT TO), the others accepted. */
+  refuseRecipient: ((address: string) => number | null) | null = null;
 
   constructor(private readonly o: SmtpCaptureOptions) {
     this.lmtp = nodemailer.createTransport({
@@ -67,6 +69,11 @@ export class SmtpCapture {
       },
       onRcptTo: (address, _session, cb) => {
         const rcpt = address.address.toLowerCase();
+        const refused = this.refuseRecipient?.(rcpt) ?? null;
+        if (refused !== null) {
+          cb(Object.assign(new Error(`<${rcpt}> refused by test`), { responseCode: refused }));
+          return;
+        }
         if (!dovecot.hasUser(rcpt)) {
           if (!autoCreateUsers) {
             cb(Object.assign(new Error(`5.1.1 <${rcpt}> User doesn't exist`), { responseCode: 550 }));

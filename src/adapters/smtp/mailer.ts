@@ -6,7 +6,7 @@ import { QUEUES } from '../../app/queues.ts';
 import { headerSafe } from '../../domain/outgoing.ts';
 import type { Logger } from '../log.ts';
 import { keyspace } from '../redis/keys.ts';
-import { SMTP_BACKOFF, sentRecordsKey } from './outbox.ts';
+import { BullOutbox, SMTP_BACKOFF, sentRecordsKey } from './outbox.ts';
 import { createSmtpTransport, type SmtpTransport } from './transport.ts';
 import { z } from 'zod';
 
@@ -80,9 +80,45 @@ interface SmtpLikeError {
   code?: string;
   responseCode?: number;
   response?: string;
+  recipient?: string;
   rejectedErrors?: SmtpLikeError[];
   message?: string;
 }
+
+/** Recipients refused with a 4xx reply while the server accepted others: worth sending to again. */
+export function temporarilyRefused(info: { rejectedErrors?: unknown[] }): string[] {
+  return ((info.rejectedErrors ?? []) as SmtpLikeError[])
+    .filter((e) => typeof e.responseCode === 'number' && e.responseCode >= 400 && e.responseCode < 500 && e.recipient)
+    .map((e) => String(e.recipient));
+}
+
+const FOLLOW_UP = '.again';
+const MAX_FOLLOW_UPS = 5;
+
+/**
+ * The same mail for only the recipients the server refused for now. It keeps
+ * the Message-ID (a recipient sees one message), and its own id makes it an
+ * idempotent job of its own, with its own retries and backoff.
+ */
+export function followUpMail(mail: OutgoingMailData, recipients: string[]): OutgoingMailData | null {
+  if (mail.id.split(FOLLOW_UP).length > MAX_FOLLOW_UPS) return null;
+  const keep = (list?: string[]) => list?.filter((a) => recipients.includes(a.toLowerCase()) || recipients.includes(a));
+  const to = keep(mail.to) ?? [];
+  const cc = keep(mail.cc);
+  const bcc = keep(mail.bcc);
+  if (to.length + (cc?.length ?? 0) + (bcc?.length ?? 0) === 0) return null;
+  return {
+    ...mail,
+    id: `${mail.id}${FOLLOW_UP}`,
+    messageIdLocal: mail.messageIdLocal ?? mail.id,
+    // nodemailer needs a To; a follow-up for Cc/Bcc recipients only addresses them directly.
+    to: to.length ? to : [...(cc ?? []), ...(bcc ?? [])],
+    cc: to.length ? cc : undefined,
+    bcc: to.length ? bcc : undefined,
+  };
+}
+
+type OutgoingMailData = z.infer<typeof OutgoingMailSchema>;
 
 /** True for failures worth retrying: no answer, a 4xx answer, or a login the operator may fix. */
 export function isTemporary(err: unknown): boolean {
@@ -135,6 +171,19 @@ export function startMailer(o: MailerOptions): Mailer {
   const transport = o.transport ?? createSmtpTransport(config);
   const log = logger.child({ worker: 'mailer' });
   const backoff = { baseMs: config.SMTP_RETRY_DELAY, maxMs: Math.max(config.SMTP_RETRY_DELAY, config.SMTP_RETRY_MAX_DELAY) };
+  const followUps = new BullOutbox({ redis, ks, attempts: config.SMTP_RETRY_ATTEMPTS });
+
+  /** Queues the follow-up for refused recipients; idempotent, so it is also called when a job is re-run. */
+  const ensureFollowUp = async (mail: OutgoingMailData, record: SentRecord): Promise<void> => {
+    if (!record.retryRecipients?.length) return;
+    const next = followUpMail(mail, record.retryRecipients);
+    if (!next) {
+      log.error({ mailId: mail.id, recipients: record.retryRecipients }, 'recipients kept refusing the mail; giving up on them');
+      return;
+    }
+    const res = await followUps.send(next);
+    if (res.status === 'queued') log.warn({ mailId: mail.id, recipients: record.retryRecipients }, 'recipients refused for now; queued again for them');
+  };
 
   const processor = async (job: Job): Promise<SentRecord & { skipped?: true }> => {
     const parsed = OutgoingMailSchema.safeParse(job.data);
@@ -143,7 +192,10 @@ export function startMailer(o: MailerOptions): Mailer {
     const prior = await redis.hget(sentKey, mail.id);
     if (prior !== null) {
       log.info({ mailId: mail.id, jobId: job.id }, 'already sent; not sending again');
-      return { ...(JSON.parse(prior) as SentRecord), skipped: true };
+      const record = JSON.parse(prior) as SentRecord;
+      // A crash between the record and the follow-up must not lose the refused recipients.
+      await ensureFollowUp(mail, record);
+      return { ...record, skipped: true };
     }
     const { message, messageId } = buildMessage(mail, config);
     let info;
@@ -166,9 +218,12 @@ export function startMailer(o: MailerOptions): Mailer {
       rejected: (info.rejected ?? []).map(String),
       response: String(info.response ?? ''),
     };
+    const retry = temporarilyRefused(info as { rejectedErrors?: unknown[] });
+    if (retry.length) record.retryRecipients = retry;
     // Recorded before the job completes: a crash from here on can never send it again.
     await redis.hset(sentKey, mail.id, JSON.stringify(record));
     if (record.rejected.length) log.warn({ mailId: mail.id, rejected: record.rejected }, 'some recipients were refused');
+    await ensureFollowUp(mail, record);
     log.info({ mailId: mail.id, messageId }, 'mail sent');
     await o.onSent?.(mail.id, record);
     return record;
@@ -199,6 +254,7 @@ export function startMailer(o: MailerOptions): Mailer {
     // Two phases: stop taking jobs and let running sends finish, then close the SMTP pool.
     async close() {
       await worker.close();
+      await followUps.close();
       transport.close();
     },
   };
