@@ -21,26 +21,38 @@ const AUTO_SUBJECT =
 const AUTO_SUBJECT_ANYWHERE =
   /\b(?:out of (?:the )?office|automatic reply|auto-?reply|autoresponder|jam jasht[eë] zyr[eë]s|p[eë]rgjigje automatike|pergjigje automatike)\b/i;
 
-/** Wording of out-of-office and "message received" answers, on folded text. */
+/**
+ * Wording of out-of-office and "message received" answers, on folded text. Each
+ * pattern is one way of saying "I am not here / a machine answered": being away,
+ * coming back, limited access to mail, who to contact meanwhile.
+ */
 const AUTO_BODY = [
-  /\b(?:i am|i'm|i will be|we are|i shall be) (?:currently )?(?:out of (?:the )?office|away|on (?:annual |sick |maternity |parental )?leave|on vacation|on holiday|travell?ing|on mission|on a business trip|attending)\b/,
+  /\b(?:i am|i'm|i will be|we are|i shall be|i'll be) (?:currently |now )?(?:out of (?:the )?office|away|absent|off work|on (?:annual |sick |maternity |paternity |parental |study )?leave|on vacation|on holidays?|travell?ing|on (?:a )?mission|on a business trip|attending|unavailable|not (?:in|at) (?:the|my) (?:office|desk))\b/,
   /\bout of (?:the )?office\b/,
-  /\b(?:limited|no|restricted) access to (?:my )?e-?mail\b/,
+  /\b(?:limited|no|restricted|intermittent|reduced|occasional) access to (?:my )?(?:e-?mails?|internet|the internet)\b/,
   /\b(?:upon|after|on) my return\b/,
-  /\bwill (?:reply|respond|get back to you|answer|be back)\b.*\b(?:return|soon as possible|asap|back)\b/,
+  /\b(?:during|in) my absence\b/,
+  /\bwill (?:reply|respond|get back to you|answer|read)\b.*\b(?:return|soon as possible|asap|back)\b/,
+  /\b(?:will be|i'll be|i am|i'm) back (?:in (?:the|my) office |at (?:my|the) desk |at work )?(?:on|from|in|after|by|next|tomorrow|monday|tuesday|wednesday|thursday|friday)\b/,
+  /\b(?:back in (?:the|my) office|returning to (?:the|my) office|return to the office)\b/,
+  /\b(?:away|out|absent|off|travell?ing|on leave) (?:from [\w ]{1,20} )?(?:until|till|through)\b/,
   /\bthis is an automatic(?:ally generated)? (?:reply|response|message|notification)\b/,
+  /\b(?:automatic(?:ally)? (?:reply|response|generated)|auto-?reply|autoresponder)\b/,
   /\b(?:we have|we've) received your (?:message|e-?mail|request|inquiry|enquiry)\b.*\b(?:ticket|reference|respond|get back)\b/,
-  /\bticket (?:number|#|id)\b/,
-  /\bjam (?:me leje|me pushime|ne pushim|jashte zyres|jashte vendit|ne mision|larg zyres|ne udhetim)\b/,
+  /\bticket (?:number|#|id|no)\b/,
+  /\bjam (?:me leje|me pushime|ne pushime|ne pushim|jashte zyres|jashte vendit|ne mision|larg zyres|ne udhetim|ne leje|ne mungese|i zene jashte)\b/,
   /\bjashte zyres\b/,
-  /\b(?:pas kthimit|me t'u kthyer|kur te kthehem|pasi te kthehem)\b/,
+  /\b(?:me|ne) pushime\b|\bne leje (?:vjetore|lindjeje|mjekesore|te zakonshme|zakonshme)\b/,
+  /\b(?:pas kthimit|me t'u kthyer|kur te kthehem|pasi te kthehem|do te kthehem|kthehem ne zyre|do te jem (?:perseri |prape |sersish )?(?:ne zyre|ne dispozicion))\b/,
+  /\bnuk (?:jam|do te jem) (?:ne zyre|i disponueshem|e disponueshme|ne dispozicion)\b/,
+  /\b(?:gjate mungeses sime|ne mungese(?:n)? time)\b/,
   /\b(?:kjo eshte|ky eshte) (?:nje )?(?:pergjigje|mesazh) automatik/,
   /\bpergjigje automatike\b/,
-  /\bakses te kufizuar (?:ne|te) (?:email|poste)/,
-  /\bdo t'?ju pergjigjem\b/,
+  /\b(?:akses|qasje) (?:te )?(?:kufizuar|te pakte|te rralle) (?:ne|te|me) (?:email|e-?mail|poste|internet)/,
+  /\bdo t'?(?:ju|i) pergjigjem\b/,
   /\bemaili (?:juaj )?do te lexohet\b/,
-  /\bper ceshtje (?:urgjente|te ngutshme)\b/,
-  /\bfor urgent (?:matters|issues|questions|requests)\b/,
+  /\b(?:per ceshtje|ne rast(?:e)?) (?:urgjente|te ngutshme|emergjente|urgjence)\b/,
+  /\b(?:for|in case of) (?:urgent|pressing|immediate|time-sensitive) (?:matters|issues|questions|requests|enquiries|inquiries|cases|assistance)\b|\bif (?:your (?:matter|request|message) is|it is) urgent\b|\bfor anything urgent\b/,
 ];
 
 export interface AutomaticSignals {
@@ -130,4 +142,10 @@ export function anyAutomatic(s: AutomaticSignals): boolean {
 export function autoReplyWording(text: string): number {
   const f = fold(text.slice(0, 4000));
   return AUTO_BODY.reduce((n, re) => n + (re.test(f) ? 1 : 0), 0);
+}
+
+/** True when one sentence says "I am away / a machine answered" (its words then say nothing about joining). */
+export function isAutoReplySentence(sentence: string): boolean {
+  const f = fold(sentence);
+  return AUTO_BODY.some((re) => re.test(f));
 }

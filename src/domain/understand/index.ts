@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import type { MailAddress, MailInput } from '../mail.ts';
 import { domainOf, header, sameAddress } from '../mail.ts';
-import { anyAutomatic, automaticSignals, autoReplyWording } from './automatic.ts';
+import { anyAutomatic, automaticSignals, autoReplyWording, isAutoReplySentence } from './automatic.ts';
 import { extract, FREE_MAIL } from './extract.ts';
 import { scoreIntent } from './intent.ts';
 import { detectLanguage } from './language.ts';
+import { looksLikePhishing } from './phishing.ts';
+import { sentences } from './text.ts';
 import { parseAddressText, splitMail, splitText, type Split } from './segments.ts';
 
 /**
@@ -89,6 +91,12 @@ function attachedMessage(mail: MailInput): { sender: MailAddress | null; replyTo
   };
 }
 
+function withoutAutoReplySentences(text: string): string {
+  return sentences(text)
+    .filter((s) => !isAutoReplySentence(s))
+    .join('\n\n');
+}
+
 /** No request is longer; bounding the text bounds the time a hostile message can cost. */
 const MAX_TEXT = 20_000;
 
@@ -125,7 +133,10 @@ export function understand(mail: MailInput, opts: UnderstandOptions = {}): Readi
   // 3. The request itself: own text, or the original of a human forward.
   const docs = documentText(mail);
   let source: RequestSource = { text: split, sender: mail.from[0] ?? null, replyTo: mail.replyTo[0] ?? null, forwarded: false };
-  const ownIntent = scoreIntent({ text: split.own, subject: mail.subject, attachmentText: docs });
+  // Sentences that say "I am away" or "for urgent matters contact ..." say nothing about joining,
+  // even when they name the coalition ("our membership in the Coalition").
+  const intentText = wording > 0 ? withoutAutoReplySentences(split.own) : split.own;
+  const ownIntent = scoreIntent({ text: intentText, subject: mail.subject, attachmentText: docs });
   let intent = ownIntent;
   const fwd = split.forward;
   const attached = fwd ? null : attachedMessage(mail);
@@ -144,9 +155,15 @@ export function understand(mail: MailInput, opts: UnderstandOptions = {}): Readi
     }
   }
 
-  // Wording-only auto-replies (no header, no subject prefix): short answers that say "I am away".
-  const sayingAway = wording >= 2 ? isReplyish || split.own.length < 600 : wording === 1 && isReplyish && split.own.length < 400;
-  if (!source.forwarded && sayingAway && intent.join < JOIN_THRESHOLD && intent.withdrawal < JOIN_THRESHOLD) {
+  // Wording-only auto-replies (no header, no subject prefix): answers that say "I am away". When being
+  // automatic is plausible, an auto-reply wins over a join request: answering a machine costs a loop,
+  // missing a real request costs one more mail from a person who is, by its own words, not there.
+  const clearRequest = intent.join >= JOIN_THRESHOLD || intent.withdrawal >= JOIN_THRESHOLD;
+  const sayingAway =
+    wording >= 3 ||
+    (wording === 2 && (isReplyish || split.own.length < 1500 || !clearRequest)) ||
+    (wording === 1 && (isReplyish || split.own.length < 400) && split.own.length < 800 && !clearRequest);
+  if (!source.forwarded && sayingAway) {
     const lang = detectLanguage(ownForLanguage);
     return finish({ ...base, kind: 'auto_reply', language: lang.language, automatic: true, confidence: { kind: 0.75, language: lang.confidence } });
   }
@@ -156,6 +173,9 @@ export function understand(mail: MailInput, opts: UnderstandOptions = {}): Readi
   let kind: Kind = 'other';
   if (intent.withdrawal >= threshold && intent.withdrawal >= intent.join) kind = 'withdrawal';
   else if (intent.join >= threshold) kind = 'join_request';
+  // A lure ("review and sign ... or be removed", failed sender authentication, disguised links) is
+  // never a request, whatever its words say.
+  if (kind !== 'other' && !source.forwarded && looksLikePhishing(mail, split.own)) kind = 'other';
   const strength = Math.max(intent.join, intent.withdrawal);
   confidence.kind = kind === 'other' ? (strength === 0 ? 0.9 : Math.max(0.5, 0.85 - strength * 0.15)) : Math.min(0.98, 0.6 + strength * 0.1);
 

@@ -20,7 +20,15 @@ const WISH_EN =
 const WISH_SQ =
   /(?:\bdeshiro(?:jme|j|n|jne)\b|\bduam\b|\bdo te (?:donim|deshironim|ishim)\b|\bkerko(?:jme|j|n|jne)\b|\bkerkes(?:en|es|a|e)\b|\binteres(?:in|i)?\b|\bte interesuar\b|\bte gatshem\b|\bme kenaqesi\b|\bshpreh(?:im|ur|in)\b|\bkonfirmo(?:jme|j)\b|\bvendos(?:ur|i|em)\b|\bju lut(?:em|emi)\b|\blutemi\b|\bsynojme\b|\bper t'?u\b|\bper te\b|\bper t'?i\b|\bme ane te kesaj\b|\bdergojme\b|\bdua\b|\bdeshirojme\b|\bdeshira\b|\bprano(?:jme|j|n)\b|\bjemi dakord\b|\bdakord\b|^po\b[,!.]?)/;
 const JOIN_NEGATIVE =
-  /(?:\bjoin us\b|\bjoin (?:[\w'-]+ ){0,3}(?:conference|meeting|event|webinar|session|call|workshop|training|discussion|panel|roundtable|launch|celebration|zoom|teams|meet|online|live|forum on|debate|festival|campaign|march|protest|network of|mailing|newsletter|group chat|whatsapp|viber|sessions|meetings|events|trainings)s?\b|\bas (?:an )?observers?\b|\binvit(?:e|es|ing|ation|ed) (?:you|your|all|to|the|organi[sz]ations|csos|partners|members)\b|\byou are (?:invited|welcome)\b|\bwelcome to join\b|\bfeel free to join\b|\bjoin the (?:mailing|newsletter)|\b(?:ju )?fto(?:jme|j|n|ne)\b|\bftese\b|\bbashkohuni\b|\bte bashkoheni\b|\bte nenshkruani\b|\bte anetaresoheni\b|\bte aderoni\b|\bbehuni\b|\bte beheni\b|\bna bashkohuni\b|\bmirepresim\b|\bjoined\b|\bsigned\b(?! (?:up|by))|\balready (?:a )?(?:member|signator)|\bthank(?:s| you)(?: very much)? for (?:accepting|approving|adding|including|welcoming|confirming|your (?:invitation|confirmation|welcome))|\bfaleminderit (?:qe|per) (?:na )?(?:pranuat|shtuat|perfshite|miratuat|konfirmimin|ftesen)|\b(?:not|never|cannot|can't|won't|unable to|no longer|decided against)\b(?: \w+){0,3} (?:join|sign|endorse|become)|\bnuk (?:do te |mund te |jemi ne gjendje te |deshirojme te |duam te |do t'?i )?(?:bashkohemi|bashkohet|nenshkruajme|nenshkruaje|anetaresohemi|anetaresohet|aderojme))/;
+  /(?:\bjoin us\b|\bjoin (?:[\w'-]+ ){0,3}(?:conference|meeting|event|webinar|session|call|workshop|training|discussion|panel|roundtable|launch|celebration|zoom|teams|meet|online|live|forum on|debate|festival|campaign|march|protest|network of|mailing|newsletter|group chat|whatsapp|viber|sessions|meetings|events|trainings)s?\b|\bas (?:an )?observers?\b|\binvit(?:e|es|ing|ation|ed) (?:you|your|all|to|the|organi[sz]ations|csos|partners|members)\b|\byou are (?:invited|welcome)\b|\bwelcome to join\b|\bfeel free to join\b|\bjoin the (?:mailing|newsletter)|\b(?:ju )?fto(?:jme|j|n|ne)\b|\bftese\b|\bbashkohuni\b|\bte bashkoheni\b|\bte nenshkruani\b|\bte anetaresoheni\b|\bte aderoni\b|\bbehuni\b|\bte beheni\b|\bna bashkohuni\b|\bmirepresim\b|\bjoined\b|\bsigned\b(?! (?:up|by))|\balready (?:a )?(?:member|signator)|\bthank(?:s| you)(?: very much)? for (?:accepting|approving|adding|including|welcoming|confirming|your (?:invitation|confirmation|welcome))|\bfaleminderit (?:qe|per) (?:na )?(?:pranuat|shtuat|perfshite|miratuat|konfirmimin|ftesen)|\b(?:not|never|cannot|can't|won't|don't|unable to|no longer|decided against)\b(?: \w+){0,3} (?:join|sign|endorse|become|add|include|list|register|count|put)\b|\bmos (?:na |e |i )?(?:shtoni|perfshini|listoni|regjistroni|nenshkruani|shtojme|perfshijme)\b|\b(?:please|kindly)(?: \w+){0,2} (?:sign|join|endorse|co-?sign)\b(?! (?:us|our|on behalf|for us)\b)|\b(?:review|read|check|open) (?:and|&) sign\b|\b(?:rishikoni (?:dhe )?)?nenshkruani\b|\banetaresohuni\b|\baderoni\b|\bnuk (?:do te |mund te |jemi ne gjendje te |deshirojme te |duam te |do t'?i )?(?:bashkohemi|bashkohet|nenshkruajme|nenshkruaje|anetaresohemi|anetaresohet|aderojme))/;
+/**
+ * Deliberation, conditions and information-seeking: "whether we should apply", "before deciding",
+ * "we would like to know how to join", "nëse vendosim", "nuk kemi vendosur ende". The sender has
+ * not said it wants to join; such a sentence is not a request.
+ */
+const DELIBERATION =
+  /(?:\bwhether\b|\bif we (?:decide|choose|agree|want)\b|\bin case we\b|\b(?:are|is|were|be) (?:still )?(?:considering|thinking about|discussing|deciding|weighing|exploring)\b|\bconsider(?:ing)? (?:joining|signing|applying|becoming|whether)\b|\bbefore (?:we (?:decide|apply|commit)|deciding|applying|committing|taking (?:a|any|the) decision)\b|\bnot (?:yet )?(?:taken|made|reached) (?:a|any|the|our) (?:final )?decision\b|\b(?:not|never) (?:yet )?decided\b|\bhaven't (?:yet )?decided\b|\b(?:would like|want|wish|like) to (?:know|learn|understand|find out|ask|enquire|inquire|hear)\b|\b(?:more )?information (?:about|on|regarding) (?:how|what|the (?:conditions|requirements|criteria|process|procedure|steps))\b|\bwhat (?:would|does|will) it (?:take|mean|involve|require|entail)\b|\b(?:nese|ne qofte se|ne rast se|po qe se) (?:do te )?(?:vendosim|vendos|deshirojme|aplikojme|bordi)|\bpo (?:mendojme|shqyrtojme|diskutojme|konsiderojme|vleresojme)\b|\b(?:nuk|ende nuk|s'|akoma nuk) (?:e )?kemi (?:marre )?(?:vendosur|vendim)|\bpara se te (?:vendosim|aplikojme|marrim)\b|\ba duhet te\b|\bte (?:dime|dinim|mesojme|mesonim|kuptojme|kuptonim)\b|\binformacion (?:mbi|per|rreth|lidhur me) (?:si|kushtet|procedur\w*|menyren|hapat|kriteret))/;
+
 /** A question only about conditions or the procedure does not state a wish. */
 const CONDITION_QUESTION =
   /\b(?:what (?:are|is) the (?:conditions|requirements|criteria|procedure|process|steps)|how (?:can|do|could|would|does) (?:we|an? organi[sz]ation|one|i)|is it possible|are (?:there )?any (?:conditions|requirements|fees|costs)|cilat (?:jane|eshte)|si (?:mund|behet|funksionon)|a mund\b|cfare duhet|kushtet|kriteret|procedur)/;
@@ -29,9 +37,9 @@ const POLITE_REQUEST = /\b(?:could|can|would|may) (?:you|we) (?:please )?(?:add|
 // ---- withdrawal --------------------------------------------------------------
 
 const WITHDRAW_EN =
-  /\b(?:withdraw(?:ing|al|s|n)?\b|be removed\b|remov(?:e|ing|al of) (?:our|the|its|my organi[sz]ation'?s?|us)\b(?! from (?:the |your )?(?:mailing|distribution|e-?mail) list)|take (?:our|its) (?:name|signature|organi[sz]ation) (?:off|out|down)|(?:name|signature) (?:has been |be |is )?taken (?:off|out|down)|delist|no longer (?:wish|want|be|remain|able|in a position|support|endorse|consider ourselves)|leav(?:e|ing) the (?:coalition|network|statement|initiative|platform)|(?:exit(?:ing)?|quit(?:ting)?|resign(?:ing)?) (?:from )?the (?:coalition|network|statement|initiative|platform)|delet(?:e|ing) (?:our|the|its) (?:name|organi[sz]ation|signature|logo)|take us (?:off|out)|step(?:ping)? (?:down|back|out) from|suspend(?:ing|s)? (?:our |its )?(?:participation|membership|signature|involvement)|cancel(?:l?ing|s)? (?:our |its )?(?:membership|signature|endorsement|participation)|retract(?:ing|s)? (?:our |its )?(?:signature|endorsement|support)|revok(?:e|ing) (?:our |its )?(?:signature|endorsement|membership)|opt(?:ing)? out of the (?:coalition|statement)|discontinu(?:e|ing) (?:our |its )?(?:membership|participation)|terminat(?:e|ing) (?:our |its )?membership|end(?:ing)? (?:our |its )?(?:membership|participation))/;
+  /\b(?:withdraw(?:ing|al|s|n)?\b|be removed\b|remov(?:e|ing|al of) (?:our|the|its|my organi[sz]ation'?s?|us)\b(?! from (?:the |your )?(?:mailing|distribution|e-?mail) list)|take (?:our|its) (?:name|signature|organi[sz]ation) (?:off|out|down)|(?:name|signature) (?:has been |be |is )?taken (?:off|out|down)|delist|no longer (?:wish|want|be|remain|able|in a position|support|endorse|consider ourselves)|leav(?:e|ing) the (?:coalition|network|statement|initiative|platform)|(?:exit(?:ing)?|quit(?:ting)?|resign(?:ing)?) (?:from )?the (?:coalition|network|statement|initiative|platform)|delet(?:e|ing) (?:our|the|its) (?:name|organi[sz]ation|signature|logo)|take us (?:off|out)|step(?:ping)? (?:down|back|out) from|suspend(?:ing|s)? (?:our |its )?(?:participation|membership|signature|involvement)|cancel(?:l?ing|s)? (?:our |its )?(?:membership|signature|endorsement|participation)|retract(?:ing|s)? (?:our |its )?(?:signature|endorsement|support)|revok(?:e|ing) (?:our |its )?(?:signature|endorsement|membership)|opt(?:ing)? out of the (?:coalition|statement)|suspend\w*|paus(?:e|ing) (?:our |its )?(?:participation|membership|involvement|signature)|put(?:ting)? (?:our |its )?(?:membership|participation|signature) on hold|freez(?:e|ing) (?:our |its )?(?:membership|participation)|pull(?:ing)? out of (?:the )?(?:coalition|statement|network|initiative)|(?:will|shall|do|does) not (?:continue|remain|stay) (?:as |to be )?(?:a |an |part )?(?:of the )?(?:member|signator|part|coalition)|remov(?:e|ing) [^.?!]{1,120}? from (?:the |your )?(?:list of (?:signator|member)|signator|joint statement|statement|declaration|coalition|members)|take [^.?!]{1,60}? off (?:the |your )?(?:list|statement|declaration|signator)|discontinu(?:e|ing) (?:our |its )?(?:membership|participation)|terminat(?:e|ing) (?:our |its )?membership|end(?:ing)? (?:our |its )?(?:membership|participation))/;
 const WITHDRAW_SQ =
-  /(?:\bterhiq(?:emi|et|en|em|ni)\b|\bterheq(?:je|jen|ja|jes|im|in)\b|\bterhequr\b|\bhiq(?:ni|et|im|ur)? (?:emrin|emri|organizaten|organizata|nenshkrimin|nenshkrimi|logon|logoja)\b|\bte hiqet\b|\bheqjen e (?:emrit|organizates|nenshkrimit)\b|\bna hiqni\b|\blargohe(?:mi|t)\b|\blargimin (?:tone|e organizates)|\bpezullo(?:jme|j|n|het|ni)\b|\bpezullim(?:in)?\b|\bnuk (?:deshirojme|duam|mund) (?:me )?te (?:jemi|mbetemi|vazhdojme|figurojme)|\banulo(?:ni|jme) (?:nenshkrimin|anetaresimin|mbeshtetjen)|\brevoko(?:jme|j)\b|\bte mos (?:jemi|figurojme|listohemi|perfshihemi)|\bfshini emrin|\bte fshihet)/;
+  /(?:\bterhiq(?:emi|et|en|em|ni)\b|\bterheq(?:je|jen|ja|jes|im|in)\b|\bterhequr\b|\bhiq(?:ni|et|im|ur)? (?:emrin|emri|organizaten|organizata|nenshkrimin|nenshkrimi|logon|logoja)\b|\bte hiqet\b|\bheqjen e (?:emrit|organizates|nenshkrimit)\b|\bna hiqni\b|\blargohe(?:mi|t|n)\b|\blargimi(?:n)? (?:nga|e organizates|tone)|\blargimin (?:tone|e organizates)|\bpezullo\w*|\bpezullim\w*|\bnderpre(?:sim|sin|se|ase|jme|t) (?:\w+ )?(?:pjesemarrjen|anetaresimin|bashkepunimin|mbeshtetjen)|\bheq(?:im|in|e) dore nga\b|\bdal(?:im|in|e) nga (?:koalicioni|deklarata|rrjeti|lista)|\bdalje(?:n)? nga koalicion|\bnuk do te (?:jemi|mbetemi|vazhdojme|figurojme)\b|\bhiq\w* [^.?!]{1,120}? nga (?:lista|deklarat|koalicion|nenshkrues|rrjet)|\bte mos (?:na |e )?(?:perfshini|listoni) (?:me|organizaten|emrin)|\bnuk (?:deshirojme|duam|mund) (?:me )?te (?:jemi|mbetemi|vazhdojme|figurojme)|\banulo(?:ni|jme) (?:nenshkrimin|anetaresimin|mbeshtetjen)|\brevoko(?:jme|j)\b|\bte mos (?:jemi|figurojme|listohemi|perfshihemi)|\bfshini emrin|\bte fshihet)/;
 const WITHDRAW_NEGATIVE =
   /(?:\bremove me\b|\bunsubscrib|\bmy (?:e-?mail|address)\b|\bmailing list\b|\bdistribution list\b|\bnewsletter\b|\bme hiqni\b|\bc'?regjistro|\blista e (?:postimeve|email|adresave)|\bcorrect(?:ion|ed|ly)?\b|\bmisspel|\btypo\b|\bspelling\b|\bkorrigj|\bgabim\b|\bdrejtshkrim|\bshkruar gabim|\bwithdraw(?:ing|n)? (?:the|a|their|its) (?:law|bill|draft|proposal|funds?|money|application for funding)|\bterhiq(?:et|en) (?:ligji|projektligji|draft))/;
 
@@ -48,12 +56,28 @@ export interface IntentScore {
   evidence: string[];
 }
 
+/** "we", "our", "na", "tonë", a first-person verb ("tërhiqemi", "kërkojmë") or a request ("please", "ju lutem"). */
+const SELF_OR_REQUEST =
+  /\b(?:we|us|our|ours|i|me|my|ne|na|neve|tone|jone|yne|sone|tona|tane|une|mua|im|ime|please|kindly|request\w*|ask\w*|wish\w*|want\w*|would like|intend\w*|decided|ju lutem|lutemi|kerkes\w*)\b|\b\p{L}+(?:jme|emi|ojme|uam)\b/u;
+
+/**
+ * A withdrawal is asked by the sender for itself: in the first person, as a request, or with the
+ * organisation named as the subject ("Transparency Hub will leave ..."). A general statement about
+ * others ("unsigned organisations will be removed") asks nothing.
+ */
+function speaksForItself(sentence: string, folded: string): boolean {
+  if (SELF_OR_REQUEST.test(folded)) return true;
+  // A name: a capitalised word after the first, or an acronym anywhere.
+  const words = sentence.trim().split(/\s+/);
+  return words.some((w, i) => (i > 0 && /^["“„«(]?\p{Lu}/u.test(w)) || /^[\p{Lu}]{2,}\b/u.test(w));
+}
+
 function sentenceScores(sentence: string): { join: number; withdrawal: number } {
   const f = fold(sentence);
   let join = 0;
   let withdrawal = 0;
   const joinVerb = JOIN_VERB_EN.test(f) || JOIN_VERB_SQ.test(f);
-  if (joinVerb && !JOIN_NEGATIVE.test(f)) {
+  if (joinVerb && !JOIN_NEGATIVE.test(f) && !DELIBERATION.test(f)) {
     const question = /\?\s*$/.test(sentence.trim());
     const wish = WISH_EN.test(f) || WISH_SQ.test(f) || /^(?:we|i|our organi[sz]ation|ne)\b.*\b(?:will|shall|do)\b/.test(f);
     if (question) {
@@ -61,7 +85,7 @@ function sentenceScores(sentence: string): { join: number; withdrawal: number } 
     } else if (wish) join = TARGET.test(f) ? 2 : 1.5;
     else join = 0.75;
   }
-  if ((WITHDRAW_EN.test(f) || WITHDRAW_SQ.test(f)) && !WITHDRAW_NEGATIVE.test(f)) {
+  if ((WITHDRAW_EN.test(f) || WITHDRAW_SQ.test(f)) && !WITHDRAW_NEGATIVE.test(f) && speaksForItself(sentence, f)) {
     withdrawal = TARGET.test(f) || /\b(?:our|its) (?:name|signature)\b|\bemrin\b|\bnenshkrimin\b/.test(f) ? 2 : 1;
   }
   return { join, withdrawal };
@@ -97,7 +121,7 @@ export function scoreIntent(input: { text: string; subject?: string; attachmentT
     // A subject weighs half, or fully when the message says nothing else.
     const weight = input.text.trim().length < 40 ? 1 : 0.5;
     join += Math.max(sc.join, titleJoin ? 1 : 0) * weight;
-    withdrawal += sc.withdrawal * weight + (/^\s*(?:terheqje|withdrawal)\b/.test(fs) ? 0.5 : 0);
+    withdrawal += sc.withdrawal * weight + (/^\s*(?:terheqje|heqje|pezullim|largim|withdrawal|removal|suspension)\b/.test(fs) ? 0.5 : 0);
   }
   // A wish with no object ("We want to join.", "Yes, we will sign.") counts when the subject (a reply's
   // too: it names what is answered) or the text names the coalition, in a short message or said by "we".
