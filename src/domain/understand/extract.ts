@@ -55,7 +55,9 @@ const EMAIL = /(?<![\w.+-])[\w.+-]{1,64}@[\w-]+(?:\.[\w-]+)+/;
 const ACR_PAREN = /\(\s*([\p{Lu}\d][\p{L}\d&.!-]{1,15})\s*\)/gu;
 const HONORIFIC = /^(?:(?:ms|mrs|mr|mx|dr|prof|z|znj|zj|zonja|zoti|zt|sig|sra|sr|mme|m)\.?\s+)+/i;
 export const FREE_MAIL = /(?:^|\.)(?:gmail|googlemail|yahoo|ymail|hotmail|outlook|live|msn|aol|icloud|me\.com|mail\.com|gmx|protonmail|proton|yandex|zoho|abv|posta)\./i;
-const ROLE_LOCAL = /^(?:no-?reply|do-?not-?reply|noreply|mailer-daemon|postmaster|bounces?|notifications?|newsletter|list|lists|admin|root|support|helpdesk)$/i;
+/** Mailboxes of a machine or of a role shared by several people (office@, info@, zyra@, sekretaria@ ...): nobody's personal address. */
+const ROLE_LOCAL =
+  /^(?:no-?reply|do-?not-?reply|noreply|mailer-daemon|postmaster|bounces?|notifications?|newsletter|list|lists|admin|administrator|administrata|root|support|helpdesk|office|offices|info|information|informacion|contact|contacts|contact-?us|kontakt|kontakti|secretariat|secretary|sekretari|sekretaria|sekretariati|zyra|zyrtar|general|hello|mail|post|posta|team|ekipi|staff|stafi|communications?|komunikim|media|press|programs?|projects?|office[.-]\w+|\w+[.-]office|info[.-]\w+|\w+[.-]info)$/i;
 
 // ---- structured "Label: value" lines ---------------------------------------------
 
@@ -73,6 +75,14 @@ const LABELS: [RegExp, Field][] = [
 ];
 
 type Structured = Partial<Record<Field, string>>;
+
+/** The lines of a text that carry a phone label ("Tel: ... | Cel: ..."), for choosing among numbers. */
+function structuredPhoneLines(text: string): string {
+  return text
+    .split('\n')
+    .filter((line) => /(?:^|\s|\|)(?:tel|telefon\w*|phone|mob\w*|cel\w*|cell|gsm|m|t|fax|faks|nr\.? tel\w*)\.?\s*:/i.test(fold(line)))
+    .join('\n');
+}
 
 function structuredLines(text: string): Structured {
   const out: Structured = {};
@@ -263,11 +273,59 @@ function chooseName(cands: Candidate[], all: Candidate[]): Candidate | null {
 
 // ---- city, website, phone --------------------------------------------------------------
 
-function cityFrom(text: string, orgName: string | null): string | null {
+function masked(text: string, names: (string | null | undefined)[]): string {
   let t = text;
-  if (orgName) t = t.split(orgName).join(' '.repeat(orgName.length));
-  const hit = findTowns(t).find((h) => h.nominative);
+  for (const n of names) if (n && n.trim().length > 2) t = t.split(n.trim()).join(' '.repeat(n.trim().length));
+  return t;
+}
+
+/** A capitalised word right before a town ("Sokol Dibra", "Arben Berati") makes it a surname, not a place. */
+function surnameLike(text: string, index: number): boolean {
+  const before = text.slice(Math.max(0, index - 40), index);
+  const m = /(?:^|[\s(])(\p{Lu}[\p{Ll}'’-]+)[ \t]+$/u.exec(before);
+  return m !== null && !STREET_WORD.test(fold(m[1]!));
+}
+
+const STREET_WORD = /^(?:rr|rruga|bulevardi|blv|lagj\w*|sheshi|street|str|qyteti|bashkia|city|town|seli\w*|adresa|address)$/;
+
+/** Any nominative town in the text that is not part of a person's name or of the names masked out. */
+function cityFrom(text: string, orgName: string | null, people: (string | null | undefined)[] = [], inName = false): string | null {
+  const t = masked(text, [orgName, ...people]);
+  // Inside an organisation's own name ("Vizion Plus Lushnjë") a town after a capitalised word is still a town.
+  const hit = findTowns(t).find((h) => h.nominative && (inName || !surnameLike(t, h.index)));
   return hit ? hit.written : null;
+}
+
+const COUNTRY = /^(?:albania|shqiperi\w*|kosov\w*|north macedonia|maqedoni\w*(?: e veriut)?|montenegro|mal(?:i)? i zi)$/;
+const DATE_TAIL = /^\d{1,2}(?:\.|\s)\s*(?:\d{1,2}\.\d{2,4}|\p{L}+\.?\s+\d{4})$/u;
+
+/** What may follow a town in an address: nothing, a postcode, the country, a date, a district in brackets. */
+function addressTail(after: string): boolean {
+  const t = fold(after).trim();
+  if (t === '') return true;
+  if (/^[,;(–—-]/.test(t) || /^\d{4,5}\b/.test(t)) return true;
+  return COUNTRY.test(t) || DATE_TAIL.test(t);
+}
+
+/**
+ * The town as an address gives it: alone on its line (with a postcode, the country or a date), or
+ * after a comma, dash, street number or postcode ("Rr. Kavajës 10, Tiranë", "1001 Tirana", "YIN – Fier").
+ * `strict` (running text) accepts only a line that is nothing but the town and its address tail.
+ */
+function addressTown(text: string, names: (string | null | undefined)[], strict: boolean): string | null {
+  for (const line of masked(text, names).split('\n')) {
+    if (strict && line.trim().length > 60) continue;
+    for (const part of line.split(/\s+[|·•]\s+/)) {
+      for (const hit of findTowns(part)) {
+        if (!hit.nominative) continue;
+        const before = part.slice(0, hit.index).trim();
+        const after = part.slice(hit.index + hit.written.length);
+        const lead = strict ? before === '' || /^[\d\s-]+$/.test(before) : before === '' || /[,;–—\-\d]$/.test(before);
+        if (lead && addressTail(after)) return hit.written;
+      }
+    }
+  }
+  return null;
 }
 
 const BASED_IN = /(?:based in|located in|headquartered in|from|with (?:its )?(?:seat|office|offices|headquarters) in|me seli n[eë]|me qend[eë]r n[eë]|me baz[eë] n[eë]|q[eë] vepron n[eë]|n[eë] qytetin e|nga qyteti i|nga)\s+(\p{Lu}[\p{L}-]+(?:\s+\p{Lu}[\p{L}]+)?)/gu;
@@ -303,6 +361,14 @@ const URL_RE = /(?<![@\w.-])((?:https?:\/\/)?(?:www\.)?[a-z0-9](?:[a-z0-9-]*[a-z
 const KNOWN_TLD = /\.(?:org|com|net|al|info|eu|io|ngo|edu|gov|test|example|int|co|uk|de|it|fr|mk|xk|rs|me|online|site|eco|world|ong|foundation|network|institute|center|media|news)$/i;
 const FILE_EXT = /\.(?:pdf|docx?|xlsx?|pptx?|png|jpe?g|gif|zip|rar|txt|odt|eml|html?)$/i;
 
+function standsAlone(text: string, index: number, length: number): boolean {
+  const lineStart = text.lastIndexOf('\n', index - 1) + 1;
+  const lineEnd = text.indexOf('\n', index + length);
+  const before = text.slice(lineStart, index);
+  const after = text.slice(index + length, lineEnd < 0 ? text.length : lineEnd);
+  return /(?:^|[|·•]|\s{3,})\s*$/.test(before) && /^[.,;]?\s*(?:$|[|·•]|\s{3,})/.test(after);
+}
+
 function websites(text: string, ownDomains: string[], mailDomains: Set<string>): string[] {
   const out: string[] = [];
   URL_RE.lastIndex = 0;
@@ -323,8 +389,9 @@ function websites(text: string, ownDomains: string[], mailDomains: Set<string>):
     if (!explicit && !labelled && host.split('.').length < 2) continue;
     if (ownDomains.some((d) => host === d || host.endsWith(`.${d}`))) continue;
     if (FREE_MAIL.test(`${host}.`) && !explicit) continue;
-    // A bare mail domain ("gmail.com") mentioned as such is not a website.
-    if (!explicit && !labelled && mailDomains.has(host)) continue;
+    // A bare mail domain ("gmail.com") mentioned in a sentence is not a website; the same domain alone
+    // on a signature line (or between separators: "Tel ... · asdr.example.org") is the organisation's site.
+    if (!explicit && !labelled && mailDomains.has(host) && !standsAlone(text, m.index, m[1]!.length)) continue;
     out.push(url);
   }
   return out;
@@ -345,6 +412,22 @@ function phones(text: string): { phone: string; index: number }[] {
     out.push({ phone, index: m.index });
   }
   return out;
+}
+
+/** What a signature or list says a number is: a personal mobile, an office line, a fax. */
+function phoneLabel(text: string, index: number): 'mobile' | 'fax' | 'other' {
+  const before = fold(text.slice(Math.max(0, text.lastIndexOf('\n', index - 1) + 1, index - 30), index));
+  const label = /([a-z][a-z .]*?)\.?\s*[:.]?\s*(?:\(?[a-z]+\)?\s*)?$/.exec(before)?.[1] ?? '';
+  if (/\b(?:fax|faks)\b/.test(label)) return 'fax';
+  if (/\b(?:cel(?:ular|l)?|mob(?:ile|il)?|gsm|m|celular(?:i)?|personal|direct|whatsapp|viber)$/.test(label.trim())) return 'mobile';
+  return 'other';
+}
+
+/** The contact's number in a signature or field list: a personal mobile before an office line; never a fax. */
+function bestPhone(text: string): string | null {
+  const found = phones(text).map((p) => ({ ...p, label: phoneLabel(text, p.index) }));
+  const usable = found.filter((p) => p.label !== 'fax');
+  return (usable.find((p) => p.label === 'mobile') ?? usable[0])?.phone ?? null;
 }
 
 // ---- contact designation ---------------------------------------------------------------
@@ -475,12 +558,18 @@ export function extract(input: ExtractInput): Extracted {
     city = hit ? hit.written : structured.city.split(/[,;(]/)[0]!.trim() || null;
     confidence['organization.city'] = 0.95;
   }
+  const people = [input.sender?.name, structured.contactName];
   if (!city && structured.address) city = cityFrom(structured.address, null);
-  if (!city && signature) city = cityFrom(signature, orgName);
+  if (!city && signature) city = addressTown(signature, [orgName, ...people], false) ?? cityFrom(signature, orgName, people);
+  // A letterhead line above the text ("Kukës", "Tiranë, 3 mars 2026").
+  if (!city) city = addressTown(body, [orgName, ...people], true);
   if (!city) city = cityInBody(body);
   if (!city && orgName) city = townAfterName(`${body}\n${attachments}`, orgName);
-  if (!city && orgName) city = cityFrom(orgName, null);
-  if (!city && attachments) city = cityFrom(attachments.split('\n').slice(0, 6).join('\n'), orgName) ?? cityInBody(attachments);
+  if (!city && orgName) city = cityFrom(orgName, null, [], true);
+  if (!city && attachments) {
+    const head = attachments.split('\n').slice(0, 6).join('\n');
+    city = addressTown(head, [orgName, ...people], false) ?? cityFrom(head, orgName, people) ?? cityInBody(attachments);
+  }
   confidence['organization.city'] ??= city ? 0.75 : 0.5;
 
   // -- website
@@ -578,8 +667,7 @@ export function extract(input: ExtractInput): Extracted {
   confidence['contact.email'] = contactEmail ? emailConf : 0;
   confidence['contact.name'] = contactName ? 0.8 : 0.5;
 
-  if (!contactPhone && structured.phone) contactPhone = phones(structured.phone)[0]?.phone ?? null;
-  if (!contactPhone) contactPhone = phones(signature)[0]?.phone ?? null;
+  if (!contactPhone) contactPhone = bestPhone(structuredPhoneLines(ownText)) ?? bestPhone(signature);
   if (!contactPhone) {
     // A number in the body only when it is introduced as one.
     for (const p of phones(body)) {

@@ -11,7 +11,7 @@ import { fold, isAllCaps, nameKey, titleCase } from './text.ts';
 
 /** Words that make a phrase an organisation, folded. */
 export const ORG_WORDS =
-  /\b(?:shoqat\w*|qend(?:ra|res|er|ren)\b|fondacion\w*|institut\w*|forum\w*|rrjet\w*|levizj\w*|agjenci\w*|organizat\w*|komitet\w*|keshill\w*|union\w*|klub\w*|aleanc\w*|grup\w*|nism\w*|observator\w*|platform\w*|akademi\w*|shoqeri\w*|federat\w*|dhoma|lidhj\w*|bashkim\w*|kooperativ\w*|association|associazione|center|centre|foundation|institute|network|committee|council|club|alliance|group|initiative|observatory|academy|society|federation|movement|trust|partners|agency|watch|youth|women|lab|hub|media|chamber|league|ngo|organi[sz]ation|fund|mission|ombudsman|cso|oshc)\b/;
+  /\b(?:shoqat\w*|qend(?:ra|res|er|ren)\b|fondacion\w*|institut\w*|forum\w*|rrjet\w*|levizj\w*|agjenci\w*|organizat\w*|komitet\w*|keshill\w*|union\w*|klub\w*|klinik\w*|laborator\w*|aleanc\w*|grup\w*|nism\w*|observator\w*|platform\w*|akademi\w*|shoqeri\w*|federat\w*|dhoma|lidhj\w*|bashkim\w*|kooperativ\w*|association|associazione|center|centre|foundation|institute|network|committee|council|club|alliance|group|initiative|observatory|academy|society|federation|movement|trust|partners|agency|watch|youth|women|lab|hub|media|chamber|league|clinic|consortium|ngo|organi[sz]ation|fund|mission|ombudsman|cso|oshc)\b/;
 
 /** Phrases that name the coalition, its statement or OGP, never a requester. */
 const COALITION = /\b(?:coalition|koalicion\w*|ogp|open government|qeverisje te hapur|partneritet\w*|deklarat\w*|joint statement|statement)\b/;
@@ -37,8 +37,13 @@ export function isAcronym(s: string): boolean {
   return upper >= 2 && upper >= t.replace(/[^\p{L}]/gu, '').length / 2 && !/^\d+$/.test(t);
 }
 
+/** Opening and closing quotation marks of every style people use around names: " “ ” „ « » ‘ ’ ‚ ‹ ›. */
+const OPEN_QUOTE = /^["“„«‘‚‹']/u;
+const CLOSE_QUOTE = /["”“»’‘›']$/u;
+const QUOTE_CHARS = /["“”„«»‘’‚‹›]/gu;
+
 function isCapToken(tok: string): boolean {
-  return /^["“„'(]?[\p{Lu}\d][\p{L}\d'’&.!-]*["”“']?$/u.test(tok);
+  return /^["“„«‘‚‹'(]?[\p{Lu}\d][\p{L}\d'’&.!-]*["”“»’›']?$/u.test(tok);
 }
 
 function isConnector(tok: string): boolean {
@@ -46,19 +51,39 @@ function isConnector(tok: string): boolean {
 }
 
 function isNameToken(tok: string): boolean {
-  return isCapToken(tok) || isConnector(tok) || /^[\p{Ll}\p{L}'’-]+["”“]$/u.test(tok) || /^["“„][\p{L}]/u.test(tok);
+  return isCapToken(tok) || isConnector(tok) || /^[\p{Ll}\p{L}'’-]+["”“»’›]$/u.test(tok) || /^["“„«‘‚‹][\p{L}]/u.test(tok);
+}
+
+/** Quotation marks opened and not yet closed in the tokens so far (a name in quotes runs to its closing mark). */
+function openQuotes(tokens: string[]): number {
+  let open = 0;
+  for (const t of tokens) {
+    if (OPEN_QUOTE.test(t) && !/^'/.test(t)) open++;
+    if (CLOSE_QUOTE.test(t) && !/'$/.test(t) && open > 0) open--;
+  }
+  return open;
 }
 
 function cleanName(tokens: string[]): string | null {
   const t = [...tokens];
-  while (t.length && (LEADING_JUNK.has(t[0]!.toLowerCase()) || /^\p{Ll}/u.test(t[0]!.replace(/^["“„]/, '')))) t.shift();
-  while (t.length && (isConnector(t[t.length - 1]!) || /^\p{Ll}/u.test(t[t.length - 1]!))) t.pop();
+  while (t.length && (LEADING_JUNK.has(t[0]!.toLowerCase()) || /^\p{Ll}/u.test(t[0]!.replace(OPEN_QUOTE, '')))) t.shift();
+  // Trailing small words go, unless they close a quoted part of the name ('"... i grave"').
+  while (t.length && (isConnector(t[t.length - 1]!) || /^\p{Ll}/u.test(t[t.length - 1]!)) && !(CLOSE_QUOTE.test(t[t.length - 1]!) && openQuotes(t.slice(0, -1)) > 0)) t.pop();
   if (!t.length) return null;
   let name = t.join(' ').replace(/[.,;:]+$/, '');
-  // Balance quotes: a dangling opening quote is dropped.
-  const quotes = (name.match(/["“”„]/g) ?? []).length;
-  if (quotes % 2 === 1) name = name.replace(/^["“„]|["”“]$/g, '');
+  // Balance quotes: a dangling opening or closing quote is dropped.
+  const quotes = (name.match(QUOTE_CHARS) ?? []).length;
+  if (quotes % 2 === 1) name = name.replace(/^["“„«‘‚‹]|["”“»’›]$/gu, '');
   return name.trim() || null;
+}
+
+/** Walking backwards, a closing mark opens a quoted part and an opening mark closes it. */
+function reverseQuote(tok: string): string {
+  const closes = CLOSE_QUOTE.test(tok) && !/'$/.test(tok);
+  const opens = OPEN_QUOTE.test(tok) && !/^'/.test(tok);
+  if (closes && !opens) return '"x';
+  if (opens && !closes) return 'x"';
+  return 'x';
 }
 
 /** The name ending right before `end` in `text`, walking back over name tokens. */
@@ -78,6 +103,11 @@ export function nameBefore(text: string, end: number): string | null {
       const lineAbove = window.slice(lineStart, window.lastIndexOf(raw) + before.length);
       if (!(before && lineAbove.length >= 60 && isNameToken(before) && after && isNameToken(after) && !raw.includes('\n\n'))) break;
       out.unshift(before);
+      continue;
+    }
+    // Walking back inside a quoted part of a name ('"Zëri i lirë i grave"'): every word belongs to it.
+    if (openQuotes(out.map(reverseQuote)) > 0 && !/[,;:|]$/.test(raw)) {
+      out.unshift(raw);
       continue;
     }
     if (/[,;:|–—]$/.test(raw) || raw === '-' || raw === '–' || raw === '—' || raw === '|') break;
@@ -105,7 +135,7 @@ export function nameAfter(text: string, start: number): { name: string; end: num
     const raw = m[0];
     const bare = raw.replace(/[,;:.]+$/, '');
     if (bare.startsWith('(')) break;
-    if (!isNameToken(bare)) break;
+    if (!isNameToken(bare) && !(openQuotes(out) > 0 && /^[\p{L}\d]/u.test(bare))) break;
     out.push(bare);
     end = m.index + bare.length;
     if (bare !== raw) break;
@@ -155,10 +185,24 @@ const HEAD_RULES: [RegExp, string, 'f' | 'm'][] = [
   [/^(\p{L}+[^e])es$/iu, '$1a', 'f'],
   [/^(\p{L}+)it$/iu, '$1i', 'm'],
   [/^(Lëvizj|Levizj)es$/i, '$1a', 'f'],
+  // Accusative: "Institutin" -> "Instituti", "Qendrën"/"Qendren" -> "Qendra", "Agjencinë" -> "Agjencia".
+  [/^(\p{L}+i)n$/iu, '$1', 'm'],
+  [/^(\p{L}+i)në$/iu, '$1a', 'f'],
+  [/^(\p{L}+i)ne$/iu, '$1a', 'f'],
+  [/^(\p{L}+)ën$/iu, '$1a', 'f'],
+  [/^(\p{L}+)en$/iu, '$1a', 'f'],
 ];
 
 export function isDeclinedHead(word: string): boolean {
-  return /^\p{Lu}\p{L}+(?:ës|es|it|së)$/u.test(word) && hasOrgWord(word);
+  if (!/^\p{Lu}\p{L}+(?:ës|es|it|së|in|ën|en|në|ne)$/u.test(word) || !hasOrgWord(word)) return false;
+  // The nominative must itself be an organisation word ("Women" is no declined "Woma").
+  const nominative = nominativeHead(word);
+  return nominative !== null && nominative !== word && hasOrgWord(nominative);
+}
+
+function nominativeHead(word: string): string | null {
+  for (const [re, rep] of HEAD_RULES) if (re.test(word)) return word.replace(re, rep);
+  return null;
 }
 
 export function toNominative(name: string): string {
@@ -170,7 +214,7 @@ export function toNominative(name: string): string {
       tokens[0] = head.replace(re, rep);
       const next = tokens[1]?.toLowerCase();
       if (gender === 'f' && (next === 'së' || next === 'se')) tokens[1] = 'e';
-      if (gender === 'm' && (next === 'të' || next === 'te')) tokens[1] = 'i';
+      if (gender === 'm' && (next === 'të' || next === 'te' || (next === 'e' && /n$/i.test(head)))) tokens[1] = 'i';
       return tokens.join(' ');
     }
   }

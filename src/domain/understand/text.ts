@@ -79,7 +79,8 @@ function splitSentences(text: string): string[] {
     // A short line followed by a capitalised one is a line of its own (letterheads,
     // addresses); a long one is a hard-wrapped sentence that goes on.
     .replace(/^([^\n]{0,50}|[^\n]*[.!?:;])\n(?=[\p{Lu}"“„])/gmu, '$1\n\n')
-    .split(/(?<=[.!?;])(?<!\b(?:Ms|Mr|Mrs|Mx|Dr|Prof|Rr|Nr|Pall|St|No|Tel|Mob|z|znj|zj|Zj|Z|Znj|Sh|Shk|Nd|Lgj|Bul|Blv|etc|e\.g|i\.e|Inc|Ltd|Co)\.)\s+(?=[\p{Lu}"“„(\d-])|\n\s*\n/u)
+    // "MJAFT! Movement asks ...": an exclamation mark glued to an all-caps word is part of a name.
+    .split(/(?<=[.!?;])(?<!\b(?:Ms|Mr|Mrs|Mx|Dr|Prof|Rr|Nr|Pall|St|No|Tel|Mob|z|znj|zj|Zj|Z|Znj|Sh|Shk|Nd|Lgj|Bul|Blv|etc|e\.g|i\.e|Inc|Ltd|Co)\.)(?<!(?<![\p{L}])\p{Lu}{2,}!)\s+(?=[\p{Lu}"“„«(\d-])|\n\s*\n/u)
     .map((s) => s.replace(/\s*\n\s*/g, ' ').trim())
     .filter((s) => s !== '');
 }
@@ -105,6 +106,6 @@ export function titleCase(s: string): string {
   return s
     .toLowerCase()
     .split(/(\s+)/)
-    .map((w, i) => (i > 0 && SMALL_WORDS.has(w) ? w : w.replace(/^(["“„]?)(\p{L})/u, (_m, q: string, c: string) => q + c.toUpperCase())))
+    .map((w, i) => (i > 0 && SMALL_WORDS.has(w) ? w : w.replace(/^(["“„«‘‚‹]?)(\p{L})/u, (_m, q: string, c: string) => q + c.toUpperCase())))
     .join('');
 }
