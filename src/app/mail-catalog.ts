@@ -113,7 +113,7 @@ export const MAIL_CATALOG = {
     approvalsRequired: z.number().int().min(1).default(1),
   }),
   /** To a coordinator whose reply could not be read. */
-  reply_help: z.object({ reference: optText, problem: text }),
+  reply_help: z.object({ reference: optText, problem: z.object({ sq: text, en: text }) }),
   /** To a coordinator who decided on a request that was already decided. */
   already_decided: z.object({ reference, organizationName: text, decision: finalDecision, by: text, at: when }),
   /** To the organisation: a coordinator's question. */
@@ -125,7 +125,7 @@ export const MAIL_CATALOG = {
     changes: z.array(z.object({ field: text, value: text })).min(1),
   }),
   /** To coordinators: a decision that failed authentication was ignored. */
-  unauthenticated_attempt: z.object({ reference: optText, from: text, reason: text }),
+  unauthenticated_attempt: z.object({ reference: optText, from: text, reason: z.object({ sq: text, en: text }) }),
   expired: z.object({ reference, organizationName: text }),
   undone: z.object({ reference, organizationName: text, by: text }),
   /** To coordinators: a message that is neither a request nor automatic (OTHER_MAIL=forward). */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { DNSResolver } from 'mailauth';
 import { verifyDkim } from '../adapters/auth/dkim.ts';
 import { MimeError, parseRaw } from '../adapters/mime/index.ts';
-import { authorizeReply, coordinatorSender } from '../domain/coordinator-auth.ts';
+import { authorizeReply, coordinatorSender, explainAuthFailure } from '../domain/coordinator-auth.ts';
 import { domainOf, normaliseAddress, type MailInput } from '../domain/mail.ts';
 import type { OutgoingMail } from '../domain/outgoing.ts';
 import { parseReplyCommand, readFieldLines } from '../domain/reply-command.ts';
@@ -245,7 +245,7 @@ export class Processor {
       await this.sendToCoordinators(inboundMailId(warningKey, 'unauthenticated_attempt'), 'unauthenticated_attempt', {
         reference: known?.id ?? null,
         from: fromText,
-        reason: verdict.detail,
+        reason: explainAuthFailure(verdict.reason, verdict.detail),
       });
       return 'unauthenticated';
     }

@@ -1,4 +1,5 @@
 import { domainOf, normaliseAddress, type MailInput } from './mail.ts';
+import { explain, type Explanation } from './explanation.ts';
 import { findTokenRefs, verifyToken, type TokenRef } from './token.ts';
 
 /**
@@ -48,6 +49,24 @@ export type AuthFailure =
   | 'dkim_missing'
   | 'dkim_not_pass'
   | 'dkim_not_aligned';
+
+const AUTH_FAILURE_SQ: Record<AuthFailure, string> = {
+  no_from: 'mesazhi nuk ka adresë dërguesi (From)',
+  several_from: 'mesazhi ka më shumë se një adresë dërguesi (From)',
+  not_a_coordinator: 'dërguesi nuk është në listën e koordinatorëve',
+  no_token: 'përgjigjja nuk i përgjigjet një emaili të kërkesës për miratim (mungon shenja e sigurisë)',
+  token_mismatch: 'shenja e sigurisë nuk i përket këtij koordinatori ose kësaj kërkese',
+  no_authentication_results: 'serveri ynë i postës nuk e ka vërtetuar mesazhin',
+  authentication_results_fail: 'serveri ynë i postës nuk e vërtetoi domenin e dërguesit (DMARC/DKIM)',
+  dkim_missing: 'mesazhi nuk ka nënshkrim DKIM',
+  dkim_not_pass: 'nënshkrimi DKIM i mesazhit nuk u verifikua',
+  dkim_not_aligned: 'nënshkrimi DKIM nuk është i domenit të dërguesit',
+};
+
+/** Why a reply was refused, for the coordinators' warning mail, in both languages. */
+export function explainAuthFailure(reason: AuthFailure, detail: string): Explanation {
+  return explain(AUTH_FAILURE_SQ[reason], detail);
+}
 
 export type AuthVerdict =
   | { ok: true; coordinator: string; ref: TokenRef; via: 'token' | 'authentication-results' | 'dkim' }

@@ -1,3 +1,5 @@
+import { explain, type Explanation } from './explanation.ts';
+
 /**
  * Reads what a coordinator decided from a reply written in an ordinary mail
  * client: only the sender's new text counts (quoted text, attributions,
@@ -43,7 +45,7 @@ export type ReplyCommand =
   | { type: 'info'; question: string }
   | { type: 'undo' }
   | { type: 'correct'; corrections: Corrections }
-  | { type: 'unclear'; problem: string };
+  | { type: 'unclear'; problem: Explanation };
 
 const APPROVE = new Set(['approve', 'approved', 'yes', 'ok', 'okay', 'po', 'miratoj', 'miratohet', 'miratuar']);
 const REJECT = new Set(['reject', 'rejected', 'no', 'jo', 'refuzoj', 'refuzohet', 'refuzuar']);
@@ -190,6 +192,10 @@ export function readFieldLines(text: string): Corrections {
   return out;
 }
 
+function both(a: string | undefined, b: string | undefined): Explanation {
+  return explain(`përgjigjja thotë njëkohësisht "${a}" dhe "${b}"`, `the reply says both "${a}" and "${b}"`);
+}
+
 export function parseReplyCommand(text: string): ReplyCommand {
   const body = newText(text);
   const lines = body.split('\n');
@@ -221,8 +227,8 @@ export function parseReplyCommand(text: string): ReplyCommand {
     return {
       type: 'unclear',
       problem: body.trim()
-        ? 'the first line of the reply does not start with a known word'
-        : 'the reply has no new text above the quoted message',
+        ? explain('rreshti i parë i përgjigjes nuk fillon me një fjalë të njohur', 'the first line of the reply does not start with a known word')
+        : explain('përgjigjja nuk ka tekst të ri mbi mesazhin e cituar', 'the reply has no new text above the quoted message'),
     };
   }
 
@@ -233,12 +239,12 @@ export function parseReplyCommand(text: string): ReplyCommand {
 
   if (kind === 'approve') {
     const conflicting = w.slice(1).find((x) => REJECT.has(x) || UNDO.has(x));
-    if (conflicting) return { type: 'unclear', problem: `the reply says both "${w[0]}" and "${conflicting}"` };
+    if (conflicting) return { type: 'unclear', problem: both(w[0], conflicting) };
     return { type: 'approve', corrections };
   }
   if (kind === 'undo') {
     const conflicting = w.slice(1).find((x) => APPROVE.has(x) || REJECT.has(x));
-    if (conflicting) return { type: 'unclear', problem: `the reply says both "${w[0]}" and "${conflicting}"` };
+    if (conflicting) return { type: 'unclear', problem: both(w[0], conflicting) };
     return { type: 'undo' };
   }
   // The argument continues over the following lines of the same paragraph
@@ -256,12 +262,17 @@ export function parseReplyCommand(text: string): ReplyCommand {
       // "No, yes" / "JO PO": the word right after the keyword contradicts it.
       const next = w[1];
       if (next && (APPROVE.has(next) || UNDO.has(next))) {
-        return { type: 'unclear', problem: `the reply says both "${w[0]}" and "${next}"` };
+        return { type: 'unclear', problem: both(w[0], next) };
       }
     }
     return { type: 'reject', reason: argument || null, shareReason: marker === 'shared' && argument !== '' };
   }
   // info
-  if (!argument) return { type: 'unclear', problem: `"${w[0]}" needs a question for the organisation after it` };
+  if (!argument) {
+    return {
+      type: 'unclear',
+      problem: explain(`pas "${w[0]}" duhet të vijë pyetja për organizatën`, `"${w[0]}" needs a question for the organisation after it`),
+    };
+  }
   return { type: 'info', question: argument };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { explain, type Explanation } from './explanation.ts';
 import type { Corrections } from './reply-command.ts';
 import { normaliseAddress, domainOf } from './mail.ts';
 
@@ -208,7 +209,7 @@ export type FlowEvent =
   | { type: 'undo'; by: string; via: string }
   | { type: 'info'; by: string; question: string; via: string }
   | { type: 'correct'; by: string; corrections: Corrections; via: string }
-  | { type: 'unclear'; by: string; problem: string; via: string }
+  | { type: 'unclear'; by: string; problem: Explanation; via: string }
   | { type: 'org_reply'; from: string; organization: Partial<Organization>; via: string }
   | { type: 'timer'; timer: 'finalize' | 'reminder' | 'expiry'; seq: number }
   /** The registry change of an approval was made (records the outcome). */
@@ -607,7 +608,10 @@ function undo(b: Builder, e: Extract<FlowEvent, { type: 'undo' }>): void {
   if (OPEN_STATUSES.includes(r.status)) {
     b.sendCoordinators(
       'reply_help',
-      () => ({ reference: r.id, problem: 'UNDO: there is no decision to undo on this request' }),
+      () => ({
+        reference: r.id,
+        problem: explain('ANULO: kjo kërkesë nuk ka vendim për të anuluar', 'UNDO: there is no decision to undo on this request'),
+      }),
       {
         only: [by],
       },
@@ -733,7 +737,7 @@ export function transition(request: RequestRecord, event: FlowEvent, ctx: Ctx): 
       break;
     case 'unclear':
       b.sendCoordinators('reply_help', () => ({ reference: r.id, problem: event.problem }), { only: [event.by] });
-      b.audit('unclear_reply', { by: normaliseAddress(event.by), via: event.via, detail: event.problem });
+      b.audit('unclear_reply', { by: normaliseAddress(event.by), via: event.via, detail: event.problem.en });
       break;
     case 'org_reply':
       orgReply(b, event);

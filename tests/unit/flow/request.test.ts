@@ -242,7 +242,7 @@ describe("information, corrections and the organisation's reply", () => {
   });
   it('answers an unclear reply with help and changes nothing', () => {
     const { request } = joinRequest();
-    const u = transition(request, { type: 'unclear', by: ANA, problem: 'no known word', via: '<x>' }, at(MIN));
+    const u = transition(request, { type: 'unclear', by: ANA, problem: { sq: 'asnjë fjalë e njohur', en: 'no known word' }, via: '<x>' }, at(MIN));
     expect(u.request.status).toBe('pending');
     expect(templates(u.effects)).toEqual([`reply_help:${ANA}`]);
   });

@@ -29,9 +29,18 @@ describe('the templates as shipped', () => {
     expect(files.sq.length).toBe(TEMPLATE_NAMES.length * 3 + 4);
   });
 
-  it('use the same placeholders in Albanian and English', () => {
+  it('use the same placeholders in Albanian and English (each language picking its own side of an explanation)', () => {
     const { refs } = checkTemplates();
-    for (const [file, sq] of refs.sq) expect([...(refs.en.get(file) ?? [])].sort(), file).toEqual([...sq].sort());
+    // {{problem.sq}} in Albanian pairs with {{problem.en}} in English.
+    const same = (lang: 'sq' | 'en', names: Iterable<string>) => [...names].map((n) => n.replace(new RegExp(`\\.${lang}(@|$)`), '.<lang>$1')).sort();
+    for (const [file, sq] of refs.sq) expect(same('en', refs.en.get(file) ?? []), file).toEqual(same('sq', sq));
+  });
+
+  it('shows an explanation in the language of the mail', () => {
+    const vars = { reference: 'REQ-7F3K2', problem: { sq: 'shpjegim shqip', en: 'english explanation' } };
+    expect(templates.render('reply_help', 'sq', vars).text).toContain('shpjegim shqip');
+    expect(templates.render('reply_help', 'sq', vars).text).not.toContain('english explanation');
+    expect(templates.render('reply_help', 'en', vars).text).toContain('english explanation');
   });
 
   it.each(TEMPLATE_NAMES.flatMap((n) => [...LANGS, 'both' as const].map((l) => [n, l] as const)))('renders %s in %s with subject, text and HTML', (name, lang) => {
