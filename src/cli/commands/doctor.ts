@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { ImapFlow } from 'imapflow';
-import nodemailer from 'nodemailer';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../../../config/load.ts';
 import { hasMailbox, type Config } from '../../../config/schema.ts';
+import { createImapClient, imapSettings } from '../../adapters/imap/connect.ts';
+import { createSmtpTransport } from '../../adapters/smtp/transport.ts';
 
 export interface Check {
   name: string;
@@ -55,16 +55,8 @@ async function checkRedis(config: Config): Promise<Check> {
 }
 
 async function checkImap(config: Config): Promise<Check> {
-  const client = new ImapFlow({
-    host: config.IMAP_HOST as string,
-    port: config.IMAP_PORT,
-    secure: config.IMAP_SECURE,
-    tls: { rejectUnauthorized: !config.IMAP_TLS_INSECURE },
-    auth: { user: config.IMAP_USER as string, pass: config.IMAP_PASSWORD as string },
-    logger: false,
-    connectionTimeout: 10_000,
-    greetingTimeout: 10_000,
-  });
+  // The very client and transport the service uses, so what doctor proves is what runs.
+  const client = createImapClient(imapSettings(config), { socketTimeoutMs: 15_000, connectTimeoutMs: 10_000 });
   client.on('error', () => undefined);
   const where = `${config.IMAP_USER}@${config.IMAP_HOST}:${config.IMAP_PORT}`;
   try {
@@ -86,14 +78,7 @@ async function checkImap(config: Config): Promise<Check> {
 }
 
 async function checkSmtp(config: Config): Promise<Check> {
-  const transport = nodemailer.createTransport({
-    host: config.SMTP_HOST,
-    port: config.SMTP_PORT,
-    secure: config.SMTP_SECURE,
-    auth: config.SMTP_USER ? { user: config.SMTP_USER, pass: config.SMTP_PASSWORD as string } : undefined,
-    tls: { rejectUnauthorized: !config.SMTP_TLS_INSECURE },
-    connectionTimeout: 10_000,
-  });
+  const transport = createSmtpTransport(config);
   const where = `${config.SMTP_HOST}:${config.SMTP_PORT}`;
   try {
     await transport.verify();
