@@ -162,7 +162,7 @@ export function understand(mail: MailInput, opts: UnderstandOptions = {}): Readi
   const sayingAway =
     wording >= 3 ||
     (wording === 2 && (isReplyish || split.own.length < 1500 || !clearRequest)) ||
-    (wording === 1 && (isReplyish || split.own.length < 400) && split.own.length < 800 && !clearRequest);
+    (wording === 1 && isReplyish && split.own.length < 600 && !clearRequest);
   if (!source.forwarded && sayingAway) {
     const lang = detectLanguage(ownForLanguage);
     return finish({ ...base, kind: 'auto_reply', language: lang.language, automatic: true, confidence: { kind: 0.75, language: lang.confidence } });

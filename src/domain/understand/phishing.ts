@@ -20,7 +20,7 @@ function authenticationFailed(mail: MailInput): boolean {
 
 /** Electronic-signature, shared-document and credential lures, folded. */
 const LURE =
-  /\b(?:docu-?sign|adobe sign|e-?signature (?:request|platform)|sent you (?:a|an|the) (?:document|file|envelope)|shared (?:a|an|the) (?:document|file) with you|review (?:and|&) sign|review document|access code|secure (?:link|document|portal)|do not (?:share|forward) this e-?mail|verify your (?:account|identity|e-?mail|mailbox|password|credentials)|confirm your (?:account|password|credentials|identity|mailbox)|(?:log ?in|sign in) (?:to|with) your|your (?:password|credentials)|mailbox (?:is )?(?:full|over quota|almost full)|click (?:here|the (?:link|button) below) to|fjalekalim\w*|kredencial\w*|verifiko(?:ni)? (?:llogarin|adres)\w*|kliko(?:ni)? (?:ketu|linkun|butonin))\b/;
+  /\b(?:docu-?sign|adobe sign|e-?signature (?:request|platform)|sent you (?:a|an|the) (?:document|file|envelope)|shared (?:a|an|the) (?:document|file) with you|review (?:and|&) sign|review document|access code|secure (?:link|document|portal)|do not (?:share|forward) this e-?mail|verify your (?:account|identity|e-?mail|mailbox|password|credentials)|confirm your (?:account|password|credentials|identity|mailbox)|(?:log ?in|logging in|sign in|signing in) (?:to|with|at|on) (?:your|the (?:portal|platform|link))|by (?:logging|signing) in|update your (?:account|details|credentials|membership details)|your (?:password|credentials)|mailbox (?:is )?(?:full|over quota|almost full)|click (?:here|the (?:link|button) below) to|fjalekalim\w*|kredencial\w*|verifiko(?:ni)? (?:llogarin|adres)\w*|kliko(?:ni)? (?:ketu|linkun|butonin))\b/;
 
 /** A threat or an artificial deadline attached to an action the reader must take. */
 const THREAT =

@@ -15,11 +15,27 @@ const TOWNS = [
   'Bilisht', 'Maliq', 'Divjakë', 'Rrogozhinë', 'Cërrik', 'Belsh', 'Peqin', 'Prrenjas', 'Selenicë', 'Orikum',
   'Memaliaj', 'Këlcyrë', 'Çorovodë', 'Poliçan', 'Roskovec', 'Mamurras', 'Krumë', 'Shëngjin', 'Manëz', 'Sukth',
   'Prishtinë', 'Prizren', 'Pejë', 'Gjakovë', 'Mitrovicë', 'Ferizaj', 'Gjilan', 'Tetovë', 'Shkup', 'Strugë', 'Gostivar',
-  'Ulqin',
+  'Ulqin', 'Fushë-Arrëz', 'Libohovë', 'Leskovik', 'Finiq', 'Klos', 'Ura Vajgurore', 'Podujevë', 'Vushtrri', 'Suharekë',
+  'Rahovec', 'Drenas', 'Malishevë', 'Kamenicë', 'Deçan', 'Istog', 'Klinë', 'Lipjan', 'Kaçanik', 'Dragash', 'Skenderaj',
+  'Fushë Kosovë', 'Kërçovë', 'Kumanovë', 'Ohër', 'Tuz', 'Plavë',
 ];
 
 /** English exonyms people use in English mail. */
-const EXONYMS: Record<string, string> = { tirana: 'Tiranë', durazzo: 'Durrës', scutari: 'Shkodër', skopje: 'Shkup', pristina: 'Prishtinë' };
+const EXONYMS: Record<string, string> = {
+  tirana: 'Tiranë',
+  durazzo: 'Durrës',
+  scutari: 'Shkodër',
+  skopje: 'Shkup',
+  pristina: 'Prishtinë',
+  tetovo: 'Tetovë',
+  ohrid: 'Ohër',
+  kumanovo: 'Kumanovë',
+  debar: 'Dibër',
+  kicevo: 'Kërçovë',
+  ulcinj: 'Ulqin',
+  gjakova: 'Gjakovë',
+  peja: 'Pejë',
+};
 
 export interface TownForm {
   town: string;

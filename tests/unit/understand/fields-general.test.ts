@@ -29,6 +29,11 @@ describe('organisation names as the sender writes them', () => {
     expect(r.organization?.name).toBe('Fondacioni ‘Ura e Re’');
   });
 
+  it('prefers the normal form of a quoted name over its all-caps letterhead', async () => {
+    const r = await read({ from: 'Lindita <lindita@vatra.example.org>', subject: 'Kërkesë', text: 'SHOQATA KULTURORE "VATRA"\n\nTë nderuar,\n\nShoqata Kulturore "Vatra" dëshiron t\'i bashkohet Koalicionit.\n\nLindita' });
+    expect(r.organization?.name).toBe('Shoqata Kulturore "Vatra"');
+  });
+
   it('keeps English connecting words inside a name', async () => {
     const r = await read({ from: 'Sara <sara@csdg.example.org>', subject: 'Statement', text: 'Hello,\n\nThe Centre for the Study of Democracy and Governance would like to join the coalition.\n\nSara' });
     expect(r.organization?.name).toBe('Centre for the Study of Democracy and Governance');
@@ -80,6 +85,26 @@ describe('the contact address and number', () => {
     expect(r.contact?.phone).toBe('+355 68 201 3344');
   });
 
+  it('takes an Albanian "Cel." number over "Tel. zyre"', async () => {
+    const r = await read({
+      from: 'Blerta Hoxha <blerta@sgr.example.org>',
+      subject: 'Kërkesë',
+      text: 'Përshëndetje,\n\nShoqata e Gazetarëve të Rinj dëshiron të nënshkruajë Deklaratën.\n\nBlerta Hoxha\nShoqata e Gazetarëve të Rinj\nTel. zyre: 04 223 4567\nCel. 069 123 4567',
+    });
+    expect(r.contact?.phone).toBe('069 123 4567');
+  });
+
+  it('answers the sender, not a secretariat mailbox given as Reply-To', async () => {
+    const r = await read({
+      from: 'Dorian Kasa <dorian@hwa.example.org>',
+      replyTo: 'HWA Secretariat <secretariat@hwa.example.org>',
+      subject: 'Join',
+      text: 'Hello,\n\nThe Heritage Watch Association would like to join the coalition.\n\nDorian Kasa\nHeritage Watch Association\nWeb: www.hwa.example.org',
+    });
+    expect(r.contact?.email).toBe('dorian@hwa.example.org');
+    expect(r.organization?.website).toBe('www.hwa.example.org');
+  });
+
   it('never takes a fax number', async () => {
     const r = await read({
       from: 'Erion Dervishi <erion@forum.example.org>',
@@ -103,6 +128,21 @@ describe('the town comes from an address, never from a name', () => {
   it('leaves the town empty when the only town-like word is a surname', async () => {
     const r = await read({ from: 'Mirela Vlora <mirela@example.net>', subject: 'Join', text: 'Dear all,\n\nThe Society for Clean Beaches would like to join the coalition.\n\nKind regards,\nMirela Vlora\nSociety for Clean Beaches' });
     expect(r.organization?.city).toBeNull();
+  });
+
+  it('does not take a signer surname that equals a town even when the organisation has no address', async () => {
+    const r = await read({ from: 'Arben Fieri <arben@qdn.example.org>', subject: 'Kërkesë', text: 'Përshëndetje,\n\nQendra për të Drejtat e Njeriut dëshiron të nënshkruajë Deklaratën.\n\nArben Fieri\nQendra për të Drejtat e Njeriut' });
+    expect(r.organization?.name).toBe('Qendra për të Drejtat e Njeriut');
+    expect(r.organization?.city).toBeNull();
+  });
+
+  it('reads the town after a postcode on its own line and ignores a town in passing', async () => {
+    const r = await read({
+      from: 'Dorian Kasa <dorian@hwa.example.org>',
+      subject: 'Join',
+      text: 'Hello,\n\nThe Heritage Watch Association would like to join the coalition. We also took part in a forum in Tirana last spring.\n\nKind regards,\nDorian Kasa\nHeritage Watch Association\nRr. Ismail Kadare 12\n6001 Gjirokastër',
+    });
+    expect(r.organization?.city).toBe('Gjirokastër');
   });
 
   it('reads a two-word town after a street', async () => {

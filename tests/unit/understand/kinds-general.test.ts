@@ -39,6 +39,21 @@ describe('auto-replies recognised by their wording alone', () => {
     expect(r.kind).toBe('auto_reply');
   });
 
+  it('reads an Albanian "message received" acknowledgement from an organisation mailbox as an auto-reply', async () => {
+    const r = await read({ ...reply, from: 'Shoqata Drita <info@drita.example.org>', subject: 'Re: Deklarata', text: 'Faleminderit që na kontaktuat. Mesazhi juaj është marrë dhe do t\'ju përgjigjemi së shpejti.\n\nShoqata Drita' });
+    expect(r.kind).toBe('auto_reply');
+  });
+
+  it('reads a "no longer works here" notice that names the coalition as an auto-reply', async () => {
+    const r = await read({ ...reply, from: 'Beni <beni@forum.example.org>', subject: 'RE: Joint statement', text: 'I no longer work at the Civic Forum. For our membership in the coalition please contact info@forum.example.org.' });
+    expect(r.kind).toBe('auto_reply');
+  });
+
+  it('reads a parental-leave notice that mentions coalition membership as an auto-reply', async () => {
+    const r = await read({ from: 'Jona <jona@ngo.example.org>', subject: 'Re: Coalition meeting', text: "I'm on parental leave until September and will not be reading e-mail. For matters related to our coalition membership please write to my colleague Dritan." });
+    expect(r.kind).toBe('auto_reply');
+  });
+
   it('still reads a join request whose writer only mentions one future absence as a join request', async () => {
     const r = await read({
       from: 'Gerti Lala <gerti@rrjetiuje.example.org>',
@@ -74,6 +89,27 @@ describe('a wish to join must be stated by the sender for itself', () => {
     expect(r.kind).toBe('other');
   });
 
+  it('reads "our organisation is thinking about joining" with a question about duties as other', async () => {
+    const r = await read({ from: 'Dita <dita@example.net>', subject: 'Coalition', text: 'Dear team, our organisation is thinking about joining the coalition. What are the obligations of members?\nRegards, Dita' });
+    expect(r.kind).toBe('other');
+  });
+
+  it('reads "po shqyrtojmë mundësinë të anëtarësohemi" as other', async () => {
+    const r = await read({ from: 'Dita <dita@example.net>', subject: 'Koalicioni', text: 'Përshëndetje, po shqyrtojmë mundësinë të anëtarësohemi në koalicion. Cilat janë detyrimet e anëtarëve?\nDita' });
+    expect(r.kind).toBe('other');
+  });
+
+  it('reads "we have decided not to sign" as other', async () => {
+    const r = await read({ from: 'Alban <alban@example.net>', subject: 'Statement', text: 'Dear colleagues, we have decided not to sign the joint statement this year.\nAlban' });
+    expect(r.kind).toBe('other');
+  });
+
+  it('reads "ju shkruaj që të na shtoni në listë" on behalf of an organisation as a join request', async () => {
+    const r = await read({ from: 'Blerta <blerta@sgr.example.org>', subject: 'Kërkesë', text: 'Përshëndetje,\n\nNë emër të Shoqatës së Gazetarëve të Rinj, ju shkruaj që të na shtoni në listën e nënshkruesve të Deklaratës.\n\nBlerta' });
+    expect(r.kind).toBe('join_request');
+    expect(r.organization?.name).toBe('Shoqata e Gazetarëve të Rinj');
+  });
+
   it('keeps a join request that also asks about a fee as a join request', async () => {
     const r = await read({ from: 'Mira Dode <mira@greenlab.example.org>', subject: 'Joining', text: 'Dear colleagues,\n\nGreen Lab Shkodra would like to join the coalition and sign the joint statement. Is there a membership fee?\n\nMira Dode\nGreen Lab Shkodra' });
     expect(r.kind).toBe('join_request');
@@ -105,6 +141,15 @@ describe('lures that borrow the coalition words are other', () => {
       headers: { 'Authentication-Results': 'mx.coalition.example.org; spf=fail smtp.mailfrom=civic-mail.test; dkim=none' },
       subject: 'Membership',
       html: '<p>We would like to join the coalition. Please log in to your account to verify your identity and confirm our membership: <a href="https://login.civic-mail.test/x">civic.example.org</a></p>',
+    });
+    expect(r.kind).toBe('other');
+  });
+
+  it('reads "confirm your membership by logging in within 24 hours" with a disguised link as other', async () => {
+    const r = await read({
+      from: 'Coalition <members@coalition-verify.test>',
+      subject: 'Membership',
+      html: '<p>Dear member, please confirm your membership in the Coalition by logging in to the portal within 24 hours.</p><p><a href="https://portal.coalition-verify.test/login">coalition.example.org</a></p>',
     });
     expect(r.kind).toBe('other');
   });
@@ -148,6 +193,21 @@ describe('the ways a signatory leaves', () => {
 
   it('reads "we will not continue as part of the coalition" as a withdrawal', async () => {
     const r = await read({ from: 'Ola <ola@ngo.example.org>', subject: 'Decision', text: 'Dear all,\n\nAfter our general assembly, we will not continue as a member of the coalition.\n\nOla' });
+    expect(r.kind).toBe('withdrawal');
+  });
+
+  it('reads "ka vendosur të mos jetë më pjesë e koalicionit" as a withdrawal', async () => {
+    const r = await read({ from: 'Alda <alda@ura.example.org>', subject: 'Largim', text: 'Pershendetje,\nShoqata jone ka vendosur te mos jete me pjese e koalicionit.\nAlda' });
+    expect(r.kind).toBe('withdrawal');
+  });
+
+  it('reads "duam të dalim nga koalicioni" as a withdrawal', async () => {
+    const r = await read({ from: 'Mimoza <mimoza@ngo.example.org>', subject: 'Koalicioni', text: 'Përshëndetje, duam të dalim nga koalicioni sepse organizata po mbyllet.\nMimoza' });
+    expect(r.kind).toBe('withdrawal');
+  });
+
+  it('reads "we are resigning from the coalition" as a withdrawal', async () => {
+    const r = await read({ from: 'Gezim <gezim@ngo.example.org>', subject: 'Coalition', text: 'Dear all, we are resigning from the coalition effective today.\nGezim' });
     expect(r.kind).toBe('withdrawal');
   });
 
