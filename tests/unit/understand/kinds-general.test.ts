@@ -115,6 +115,16 @@ describe('a wish to join must be stated by the sender for itself', () => {
     expect(r.kind).toBe('join_request');
   });
 
+  it('keeps a stated wish followed by a question about next steps as a join request', async () => {
+    const r = await read({ from: 'Ervin <ervin@arka.example.org>', subject: 'Coalition', text: 'Hello,\n\nWe would like to join the coalition and would like to know what documents are needed.\n\nErvin\nArka Foundation' });
+    expect(r.kind).toBe('join_request');
+  });
+
+  it('keeps "please let us join" as a join request', async () => {
+    const r = await read({ from: 'Ervin <ervin@arka.example.org>', subject: 'Coalition', text: 'Dear coordinators, please let us join the coalition and sign the statement.\nErvin, Arka Foundation' });
+    expect(r.kind).toBe('join_request');
+  });
+
   it('does not read "please sign the statement" addressed to the reader as a join request', async () => {
     const r = await read({ from: 'Campaign <campaign@example.net>', subject: 'Statement', text: 'Dear partner, please sign the statement on clean rivers before Friday. The text is online.' });
     expect(r.kind).toBe('other');
