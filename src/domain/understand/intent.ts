@@ -72,6 +72,22 @@ function speaksForItself(sentence: string, folded: string): boolean {
   return words.some((w, i) => (i > 0 && /^["“„«(]?\p{Lu}/u.test(w)) || /^[\p{Lu}]{2,}\b/u.test(w));
 }
 
+/**
+ * An invitation addressed to the reader ("we invite you to join us", "ju ftojmë të bashkoheni me ne",
+ * "bashkohuni me ne në ..."): the sender asks the reader to come, not to be let in.
+ */
+const INVITATION =
+  /\b(?:join us|come join|(?:we|i) (?:would like to |are pleased to |are happy to )?invite you|you are (?:cordially )?invited|(?:ju )?ftojme|ju ftoj|bashkohuni me ne|te bashkoheni me ne)\b/;
+/** Saying membership is not needed ("no membership is required", "nuk kërkohet anëtarësim") asks for none. */
+const NOT_REQUIRED =
+  /\b(?:(?:no|without) (?:prior )?membership\b|membership\b[^.?!;]{0,40}? (?:is|being) (?:not|no longer) (?:required|needed|necessary|a (?:condition|requirement))|(?:do|does|need) not (?:need to |have to )?be (?:a )?members?\b|(?:nuk|s'|pa)\b[^.?!;]{0,30}?\b(?:kerkohet|nevojitet|eshte e nevojshme|duhet|qene)\b[^.?!;]{0,20}?\banetar\w*|anetaresi\w* (?:nuk )?(?:kerkohet|nevojitet|eshte e nevojshme)\b)/;
+/** The sender speaks for itself: "we", "our", a first-person Albanian verb. */
+const FIRST_PERSON =
+  /\b(?:we|we'?d|we'?re|our|i|i'?d|my|us|ne|na|tone|jone|yne|une|duam|dua|would like|wishes|wants|requests|hereby|please|kindly|ju lutem|lutemi|deshiron|kerkon|do te donte)\b|\b\p{L}+(?:jme|emi|ojme|uam)\b/u;
+/** A stated wish with an anaphoric object ("We'd like X to be on it", "Duam të jemi"). */
+const BARE_WISH = /^(?:(?:so |and |but |yes,? )?(?:we|i)(?:'d| would| really)? (?:like|love|want|wish|hope)|(?:ne )?(?:duam|deshirojme|do te donim|do te deshironim)\b)/;
+const INFO_SEEKING = /\b(?:know|learn|understand|receive|information|details|documents?|informacion|dokument\w*|te dime|te mesojme)\b/;
+
 function sentenceScores(sentence: string): { join: number; withdrawal: number } {
   const f = fold(sentence);
   let join = 0;
@@ -96,6 +112,19 @@ function sentenceScores(sentence: string): { join: number; withdrawal: number } 
   return { join, withdrawal };
 }
 
+/** "How do we join?", "si mund të anëtarësohemi?": a question about the way in, not a wish by itself. */
+function isJoinQuestion(sentence: string, f: string): boolean {
+  if (!/\?\s*$/.test(sentence.trim()) || !CONDITION_QUESTION.test(f) || JOIN_NEGATIVE.test(f)) return false;
+  return JOIN_VERB_EN.test(f) || JOIN_VERB_SQ.test(f);
+}
+
+/** An affirmative first-person wish that is not a request for information. */
+function isBareWish(sentence: string): boolean {
+  const f = fold(sentence).trim();
+  if (/\?\s*$/.test(f)) return false;
+  return BARE_WISH.test(f) && !INFO_SEEKING.test(f) && !DELIBERATION.test(f) && !JOIN_NEGATIVE.test(f);
+}
+
 /**
  * Scores the sender's own text (and, with a smaller weight, the subject when it
  * is not a reply, and the text of an attached letter). join/withdrawal >= 2
@@ -109,11 +138,29 @@ export function scoreIntent(input: { text: string; subject?: string; attachmentT
   let withdrawal = 0;
   const all = fold(input.text);
   const targetInText = TARGET.test(all);
-  for (const s of sentences(input.text)) {
-    const sc = sentenceScores(s);
+  // In an invitation, only the sender's own first-person wish is a request; impersonal lines
+  // ("the forum is open to all, no membership is required") describe the event.
+  const invitation = INVITATION.test(all);
+  const list = sentences(input.text);
+  const askedHow: number[] = [];
+  list.forEach((s, i) => {
+    const f = fold(s);
+    let sc = sentenceScores(s);
+    if (NOT_REQUIRED.test(f) || (invitation && !FIRST_PERSON.test(f))) sc = { join: 0, withdrawal: sc.withdrawal };
+    if (sc.join === 0 && isJoinQuestion(s, f)) askedHow.push(i);
     if (sc.join > 0 || sc.withdrawal > 0) evidence.push(s);
     join += sc.join;
     withdrawal += sc.withdrawal;
+  });
+  // "How do we sign? We'd like our group to be on it." A question about the way in, next to a
+  // wish stated as such, is a request: the wish carries the question's object.
+  for (const i of askedHow) {
+    const wish = [list[i - 1], list[i + 1]].find((n) => n !== undefined && isBareWish(n));
+    if (wish && !invitation) {
+      evidence.push(list[i]!, wish);
+      join += 2;
+      break;
+    }
   }
   const subject = input.subject ?? '';
   const isReply = /^\s*(?:re|aw|sv|odp|r|p[eë]rgj|pergjigje|p[eë]rgjigje)\s*:/i.test(subject);

@@ -64,9 +64,25 @@ function openQuotes(tokens: string[]): number {
   return open;
 }
 
+/**
+ * A body or office of an organisation named before it ("the Board of X", "Bordi i X", "Drejtori i X",
+ * "Director of X", "Kryetari i X"): the organisation is X.
+ */
+const ROLE_HEAD =
+  /^(?:board|bordi|bordit|director|directors|drejtor\w*|executive|chair\w*|president\w*|presidenc\w*|kryetar\w*|head|members?|anetar\w*|staff|stafi|team|ekipi|management|menaxhim\w*|secretary|sekretar\w*|assembly|asamble\w*|general|coordinator|koordinator\w*|representatives?|perfaqesues\w*|administrat\w*|leadership|udheheq\w*)$/;
+const ROLE_LINK = /^(?:of|i|e|te|të|se|së)$/i;
+
+function withoutRoleHead(t: string[]): string[] {
+  let i = 0;
+  while (i < t.length && ROLE_HEAD.test(fold(t[i]!.replace(OPEN_QUOTE, '')))) i++;
+  if (i > 0 && i + 1 < t.length && ROLE_LINK.test(t[i]!) && /^["“„«]?\p{Lu}/u.test(t[i + 1]!)) return t.slice(i + 1);
+  return t;
+}
+
 function cleanName(tokens: string[]): string | null {
-  const t = [...tokens];
+  let t = [...tokens];
   while (t.length && (LEADING_JUNK.has(t[0]!.toLowerCase()) || /^\p{Ll}/u.test(t[0]!.replace(OPEN_QUOTE, '')))) t.shift();
+  t = withoutRoleHead(t);
   // Trailing small words go, unless they close a quoted part of the name ('"... i grave"').
   while (t.length && (isConnector(t[t.length - 1]!) || /^\p{Ll}/u.test(t[t.length - 1]!)) && !(CLOSE_QUOTE.test(t[t.length - 1]!) && openQuotes(t.slice(0, -1)) > 0)) t.pop();
   if (!t.length) return null;
@@ -88,7 +104,11 @@ function reverseQuote(tok: string): string {
 
 /** The name ending right before `end` in `text`, walking back over name tokens. */
 export function nameBefore(text: string, end: number): string | null {
-  const window = text.slice(Math.max(0, end - 200), end);
+  let window = text.slice(Math.max(0, end - 200), end);
+  // A tab or a wide gap is a table cell's edge (a signature laid out in columns): the name is in one cell.
+  const cells = [...window.matchAll(/\t+| {3,}/g)];
+  const cell = cells[cells.length - 1];
+  if (cell) window = window.slice(cell.index + cell[0].length);
   const tokens = window.split(/[ \t]+/);
   if (tokens.length && tokens[tokens.length - 1] === '') tokens.pop();
   const out: string[] = [];
@@ -106,7 +126,7 @@ export function nameBefore(text: string, end: number): string | null {
       continue;
     }
     // Walking back inside a quoted part of a name ('"Zëri i lirë i grave"'): every word belongs to it.
-    if (openQuotes(out.map(reverseQuote)) > 0 && !/[,;:|]$/.test(raw)) {
+    if (openQuotes([...out].reverse().map(reverseQuote)) > 0 && !/[,;:|]$/.test(raw)) {
       out.unshift(raw);
       continue;
     }
@@ -127,6 +147,7 @@ export function nameAfter(text: string, start: number): { name: string; end: num
   let m: RegExpExecArray | null;
   while ((m = re.exec(text)) !== null && out.length < 12) {
     const between = text.slice(end, m.index);
+    if (out.length && /\t| {3,}/.test(between)) break;
     if (out.length && between.includes('\n')) {
       // Cross one line break only where a long line was hard-wrapped.
       const lineStart = text.lastIndexOf('\n', end - 1) + 1;

@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { parseRaw } from '../../../src/adapters/mime/index.ts';
+import { understand, type Reading } from '../../../src/domain/understand/index.ts';
+import { message, type MessageSpec } from './builders.ts';
+
+/**
+ * General rules written for this file's own phrasings: a question about the way
+ * in next to a stated wish, invitations that mention membership, where an
+ * organisation's name begins (never a clause, a role or a person's cell before
+ * it), and which number is the contact's.
+ */
+async function read(spec: MessageSpec): Promise<Reading> {
+  return understand(await parseRaw(message(spec)), { coalitionAddress: 'info@coalition.example.org', knownCoordinators: ['koordinator@coalition.example.org'] });
+}
+
+describe('a question about how to join, next to a wish', () => {
+  it('reads "how could we co-sign?" followed by "we really want our club in there" as a join request', async () => {
+    const r = await read({
+      from: 'Besa Marku <besa.marku@example.net>',
+      subject: 'the declaration',
+      text: 'Hello, how could we co-sign the declaration? We really want River Runners in there too.\nCheers\nBesa',
+    });
+    expect(r.kind).toBe('join_request');
+  });
+
+  it('reads an Albanian wish stated before the question as a join request', async () => {
+    const r = await read({
+      from: 'Dritan Hoxha <dritan@example.net>',
+      subject: 'deklarata',
+      text: 'Përshëndetje. Duam që Klubi Ecim Bashkë të jetë në listë. Si mund ta nënshkruajmë deklaratën?\nDritan',
+    });
+    expect(r.kind).toBe('join_request');
+  });
+
+  it('keeps a question followed by a wish to learn more as other', async () => {
+    const r = await read({
+      from: 'Erion <erion@example.net>',
+      subject: 'statement',
+      text: 'Hi, how do we sign the joint statement? We would like to know the conditions first.\nErion',
+    });
+    expect(r.kind).toBe('other');
+  });
+});
+
+describe('invitations are not requests, even when they mention membership', () => {
+  it('reads an Albanian "join us at our forum" that says no membership is needed as other', async () => {
+    const r = await read({
+      from: 'Arben <arben@valle.example.org>',
+      subject: 'Ftesë: bashkohuni me ne në takimin e qershorit',
+      text: 'Të dashur kolegë të koalicionit,\n\nJu ftojmë të bashkoheni me ne në takimin rajonal për buxhetin e hapur, më 12 qershor në Elbasan.\n\nTakimi është i hapur për të gjithë dhe për të marrë pjesë nuk kërkohet anëtarësim në koalicion.\n\nArben\nShoqata Vallja',
+    });
+    expect(r.kind).toBe('other');
+  });
+
+  it('reads an English invitation whose event needs no membership as other', async () => {
+    const r = await read({
+      from: 'Nora <nora@openvalley.example.org>',
+      subject: 'Join us in Korçë for the budget hackathon',
+      text: 'Dear coalition members,\n\nWe invite you to the budget hackathon on 4 May. We would be glad to see you there; membership in our network is not required.\n\nBest,\nNora',
+    });
+    expect(r.kind).toBe('other');
+  });
+});
+
+describe('where an organisation name begins', () => {
+  it('leaves out an announcing clause before a quoted name', async () => {
+    const r = await read({
+      from: 'Mira <mira@drita.example.org>',
+      subject: 'Tërheqje',
+      text: 'Të nderuar,\n\nJu informojmë se Shoqata e Nënave "Drita e Re" ka vendosur të tërhiqet nga koalicioni dhe ju lutemi të hiqni emrin tonë nga lista.\n\nMira',
+    });
+    expect(r.kind).toBe('withdrawal');
+    expect(r.organization?.name).toBe('Shoqata e Nënave "Drita e Re"');
+  });
+
+  it('leaves out the governing body written before the organisation', async () => {
+    const r = await read({
+      from: 'Tom <tom@greenwatch.example.org>',
+      subject: 'Joining',
+      text: 'Dear coordinators,\n\nThe Executive Board of Green Rivers Watch (GRW) decided yesterday that we would like to join the coalition and sign the statement.\n\nTom',
+    });
+    expect(r.organization?.name).toBe('Green Rivers Watch');
+    expect(r.organization?.acronym).toBe('GRW');
+  });
+
+  it('leaves out an Albanian office title written before the organisation', async () => {
+    const r = await read({
+      from: 'Luan <luan@lindje.example.org>',
+      subject: 'Anëtarësim',
+      text: 'Përshëndetje,\n\nKryetari i Forumit Rinor Lindja (FRL) ka miratuar vendimin: dëshirojmë të anëtarësohemi në koalicion.\n\nLuan',
+    });
+    expect(r.organization?.name).toBe('Forumi Rinor Lindja');
+  });
+
+  it('keeps a person in the neighbouring cell of a signature table out of the name', async () => {
+    const r = await read({
+      from: 'Sokol Meta <smeta@qpm.example.org>',
+      subject: 'Kërkesë për anëtarësim',
+      text: 'Përshëndetje,\n\nDëshirojmë të anëtarësohemi në koalicion dhe të nënshkruajmë deklaratën.\n\nFaleminderit,\n\nSokol Meta          Qendra për Politika Mjedisore (QPM)\nDrejtor ekzekutiv   Rr. "Dibrës", Nr. 12, Tiranë',
+    });
+    expect(r.organization?.name).toBe('Qendra për Politika Mjedisore');
+    expect(r.organization?.acronym).toBe('QPM');
+  });
+});
