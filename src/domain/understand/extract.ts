@@ -601,8 +601,14 @@ export function extract(input: ExtractInput): Extracted {
   for (const s of sentences(body)) {
     if (!DESIGNATION.test(s)) continue;
     const email = EMAIL.exec(s)?.[0];
-    const mentionsMe = /\b(?:me|myself|mua|meje|ne|us)\b(?: directly| drejtp[eë]rdrejt)?/i.test(s) && !email;
-    if (mentionsMe) continue;
+    const selfNamed = /\b(?:I will|I shall|I am|I'll|my|un[eë] do t[eë] jem|un[eë] jam)\b/i.test(s) && personIn(s, personExclude) === null;
+    const mentionsMe = (/\b(?:me|myself|mua|meje|ne|us)\b(?: directly| drejtp[eë]rdrejt)?/i.test(s) || selfNamed) && !email;
+    if (mentionsMe) {
+      // The sender names themself ("I will be the focal point; my mobile is ..."): the number given there is theirs.
+      const own = phones(s)[0];
+      if (own && !contactPhone) contactPhone = own.phone;
+      continue;
+    }
     const person = personIn(s, personExclude);
     const roleOnly = email !== undefined && !person && /^(?:info|office|contact|admin|secretariat|sekretaria|hello|mail|post|zyra|kontakt)@/i.test(email);
     if (email && !roleOnly && !isOwn(email)) {
@@ -672,13 +678,17 @@ export function extract(input: ExtractInput): Extracted {
     // A number in the body only when it is introduced as one.
     for (const p of phones(body)) {
       const before = fold(body.slice(Math.max(0, p.index - 30), p.index));
-      if (/(?:tel|phone|mobile|mob|cel|gsm|numr|number|call|telefon)\w*\.?\s*:?\s*$/.test(before)) {
+      if (/(?:tel|phone|mobile|mob|cel|gsm|numr|number|call|telefon)\w*\.?\s*(?::|is|eshte|at|ne)?\s*$/.test(before)) {
         contactPhone = p.phone;
         break;
       }
     }
   }
-  if (!contactPhone && attachments) contactPhone = phones(attachments)[0]?.phone ?? null;
+  if (!contactPhone && attachments) {
+    // A letter that names its contact person gives that person's number there; the letterhead's is the office's.
+    const designated = sentences(attachments).find((s) => DESIGNATION.test(s) && phones(s).length > 0);
+    contactPhone = (designated ? bestPhone(designated) : null) ?? phones(attachments)[0]?.phone ?? null;
+  }
   confidence['contact.phone'] = contactPhone ? 0.8 : 0.5;
 
   return {

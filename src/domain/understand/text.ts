@@ -80,7 +80,7 @@ function splitSentences(text: string): string[] {
     // addresses); a long one is a hard-wrapped sentence that goes on.
     .replace(/^([^\n]{0,50}|[^\n]*[.!?:;])\n(?=[\p{Lu}"“„])/gmu, '$1\n\n')
     // "MJAFT! Movement asks ...": an exclamation mark glued to an all-caps word is part of a name.
-    .split(/(?<=[.!?;])(?<!\b(?:Ms|Mr|Mrs|Mx|Dr|Prof|Rr|Nr|Pall|St|No|Tel|Mob|z|znj|zj|Zj|Z|Znj|Sh|Shk|Nd|Lgj|Bul|Blv|etc|e\.g|i\.e|Inc|Ltd|Co)\.)(?<!(?<![\p{L}])\p{Lu}{2,}!)\s+(?=[\p{Lu}"“„«(\d-])|\n\s*\n/u)
+    .split(/(?<=[.!?;])(?<!\b(?:Ms|Mr|Mrs|Mx|Dr|Prof|Rr|rr|Nr|nr|Pall|St|No|Tel|tel|Mob|mob|Cel|cel|Fax|fax|Faks|faks|Gsm|gsm|z|znj|zj|Zj|Z|Znj|Sh|Shk|Nd|Lgj|Bul|Blv|etc|e\.g|i\.e|Inc|Ltd|Co)\.)(?<!(?<![\p{L}])\p{Lu}{2,}!)\s+(?=[\p{Lu}"“„«(\d-])|\n\s*\n/u)
     .map((s) => s.replace(/\s*\n\s*/g, ' ').trim())
     .filter((s) => s !== '');
 }

@@ -102,3 +102,36 @@ describe('where an organisation name begins', () => {
     expect(r.organization?.acronym).toBe('QPM');
   });
 });
+
+describe('the contact person’s own number, not the office line', () => {
+  it('takes the mobile given with a named contact person after "cel." over the signature office line', async () => {
+    const r = await read({
+      from: 'Fatos Lala <fatos@zhvillimi.example.org>',
+      subject: 'Anëtarësim',
+      text: 'Të nderuar,\n\nShoqata për Zhvillim Rural dëshiron të anëtarësohet në koalicion. Person kontakti do të jetë z. Genti Bushi (genti.bushi@zhvillimi.example.org, cel. 067 455 1290). Ju lutem shkruajini atij.\n\nMe respekt,\nFatos Lala\nShoqata për Zhvillim Rural\nTel. 054 111 222',
+    });
+    expect(r.contact?.email).toBe('genti.bushi@zhvillimi.example.org');
+    expect(r.contact?.phone).toBe('067 455 1290');
+  });
+
+  it('takes the number a sender gives for themself in a sentence ("my mobile is ...")', async () => {
+    const r = await read({
+      from: 'Klea Dervishi <klea@lumi.example.org>',
+      subject: 'Joining the coalition',
+      text: 'Dear colleagues,\n\nThe Lumi Youth Network would like to join the coalition and sign the joint statement. I will be the contact for this; my mobile is +355 68 777 1020.\n\nBest,\nKlea Dervishi',
+    });
+    expect(r.contact?.phone).toBe('+355 68 777 1020');
+  });
+
+  it('takes the contact person’s number in an attached letter over its letterhead number', async () => {
+    const letter = 'Qendra Ura e Jugut (QUJ)\nRruga e Detit 4, Sarandë\nTel. 085 222 333\n\nQendra Ura e Jugut (QUJ) kërkon të anëtarësohet në Koalicion dhe të nënshkruajë Deklaratën.\n\nPersoni i kontaktit: Elira Tafa, elira@uraejugut.example.org, tel. +355 69 808 1234\n\nDrejtori';
+    const r = await read({
+      from: 'Elira Tafa <elira@uraejugut.example.org>',
+      subject: 'Kërkesë',
+      text: 'Përshëndetje,\n\nBashkëlidhur kërkesa jonë për anëtarësim në koalicion.\n\nElira',
+      attachments: [{ filename: 'kerkesa.txt', contentType: 'text/plain', content: letter }],
+    });
+    expect(r.kind).toBe('join_request');
+    expect(r.contact?.phone).toBe('+355 69 808 1234');
+  });
+});
