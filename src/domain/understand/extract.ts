@@ -221,6 +221,46 @@ function dashEndCandidates(body: string, out: Candidate[], exclude: Set<string>)
   }
 }
 
+/** Is `name` the sender's own name, or a part of it ("Ledio" of "Ledio Hysaj")? */
+function isSenderName(name: string, sender: MailAddress | null): boolean {
+  if (!sender?.name) return false;
+  const own = nameKey(sender.name).split(' ');
+  return nameKey(name)
+    .split(' ')
+    .every((w) => own.includes(w));
+}
+
+/**
+ * The object of the sender's wish, when it is a proper name: "we'd like Blue Wheels to be on the list",
+ * "duam që Klubi X të jetë pjesë". A name needs no organisation word when the sender says it is theirs.
+ */
+function wishObjectCandidates(body: string, out: Candidate[], exclude: Set<string>, sender: MailAddress | null): void {
+  const re = /\b(?:we(?:'d|’d| would| really)? (?:like|love|want|wish)|(?:duam|d[eë]shirojm[eë]|do t[eë] donim)(?: q[eë])?)\s+(?=["“„]?\p{Lu})/giu;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(body)) !== null) {
+    const after = nameAfter(body, m.index + m[0].length);
+    if (!after || !plausibleName(after.name, exclude) || isSenderName(after.name, sender)) continue;
+    const at = body.indexOf(after.name, m.index);
+    const nameEnd = at < 0 ? after.end : at + after.name.length;
+    // The name is the one to be let in ("X to be on it / to join"), not a person asked to act ("Ana to add us").
+    if (!/^\s+(?:to (?:be|join|sign|co-?sign|become|endorse|appear)|t[eë] (?:jet[eë]|b[eë]het|an[eë]tar[eë]sohet|n[eë]nshkruaj[eë]|bashkohet|figuroj[eë]|aderoj[eë]))(?!\p{L})/iu.test(body.slice(nameEnd, nameEnd + 24))) continue;
+    out.push({ name: after.name, acronym: null, weight: hasOrgWord(after.name) ? 0.8 : 0.65, source: 'wish-object' });
+  }
+}
+
+/** A short closing line "Name – Town": the organisation and where it is, when the name is not the sender's. */
+function nameTownLineCandidates(text: string, out: Candidate[], exclude: Set<string>, sender: MailAddress | null): void {
+  for (const line of text.split('\n')) {
+    const t = line.trim();
+    if (t.length > 80) continue;
+    const m = /^(.+?)\s+[–—-]\s+(\p{Lu}[\p{L}-]+(?:\s+\p{Lu}[\p{L}-]+)?)\s*$/u.exec(t);
+    if (!m || !townForm(m[2]!)?.nominative) continue;
+    const name = nameAfter(m[1]!, 0);
+    if (!name || name.name !== m[1]!.trim() || !plausibleName(name.name, exclude) || isSenderName(name.name, sender)) continue;
+    out.push({ name: name.name, acronym: null, weight: hasOrgWord(name.name) ? 0.7 : 0.6, source: 'name-town-line' });
+  }
+}
+
 /** Any capitalised phrase in the body that carries an organisation word ("Shoqatës X", "the Y Association"). */
 function orgPhraseCandidates(text: string, weight: number, out: Candidate[], exclude: Set<string>): void {
   const re = /(?<![\p{L}\p{N}'’"“„-])["“„]?\p{Lu}[\p{L}\p{N}'’&.!-]*/gu;
@@ -511,6 +551,8 @@ export function extract(input: ExtractInput): Extracted {
   dashAcronymCandidates(signature, 0.78, cands, exclude);
   signatureCandidates(signature, cands, exclude);
   dashEndCandidates(body, cands, exclude);
+  wishObjectCandidates(body, cands, exclude, input.sender);
+  nameTownLineCandidates(ownText, cands, exclude, input.sender);
   const senderName = input.sender?.name ?? '';
   if (senderName && hasOrgWord(senderName) && plausibleName(senderName, exclude)) {
     cands.push({ name: senderName.replace(/^["']|["']$/g, '').trim(), acronym: null, weight: 0.55, source: 'display-name' });

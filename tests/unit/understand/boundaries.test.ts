@@ -135,3 +135,46 @@ describe('the contact person’s own number, not the office line', () => {
     expect(r.contact?.phone).toBe('+355 69 808 1234');
   });
 });
+
+describe('a name without an organisation word', () => {
+  it('takes the proper name the sender wants to be on the statement, and its town from a closing "Name – Town" line', async () => {
+    const r = await read({
+      from: 'Jonida Kola <jonida.kola@example.com>',
+      subject: 'the list',
+      text: 'Hey! What do we need to do to endorse your statement? We would like Open Stage Collective... sorry, Open Stage to be added.\nJonida\nOpen Stage – Shkodër',
+    });
+    expect(r.kind).toBe('join_request');
+    expect(r.organization?.name).toBe('Open Stage');
+    expect(r.organization?.city).toBe('Shkodër');
+    expect(r.contact?.name).toBe('Jonida Kola');
+  });
+
+  it('takes the organisation from an Albanian wish "duam që X të jetë ..."', async () => {
+    const r = await read({
+      from: 'Arlind Beqiri <arlind@example.net>',
+      subject: 'Koalicioni',
+      text: 'Përshëndetje,\n\nDuam që Hapa të Gjelbër të jetë pjesë e koalicionit dhe të nënshkruajë deklaratën.\n\nArlind',
+    });
+    expect(r.kind).toBe('join_request');
+    expect(r.organization?.name).toBe('Hapa të Gjelbër');
+  });
+
+  it('does not take a person asked to act as the organisation', async () => {
+    const r = await read({
+      from: 'Ermal <ermal@example.net>',
+      subject: 'Joining',
+      text: 'Hello, we would like to join the coalition. We would like Ana Koçi to add our name to the statement.\nErmal',
+    });
+    expect(r.kind).toBe('join_request');
+    expect(r.organization?.name ?? null).not.toBe('Ana Koçi');
+  });
+
+  it('does not take the sender’s own name on a "Name – Town" line as the organisation', async () => {
+    const r = await read({
+      from: 'Blerta Sinani <blerta@example.net>',
+      subject: 'Anëtarësim',
+      text: 'Përshëndetje, dëshirojmë të anëtarësohemi në koalicion.\nBlerta Sinani – Fier',
+    });
+    expect(r.organization?.name ?? null).toBeNull();
+  });
+});
