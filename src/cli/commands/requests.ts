@@ -1,17 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
-import type { Redis } from 'ioredis';
-import { loadConfig } from '../../../config/load.ts';
-import type { Config } from '../../../config/schema.ts';
 import { buildFlow } from '../../../workers/processor.ts';
 import { silentLogger } from '../../adapters/log.ts';
-import { createRedis } from '../../adapters/redis/connection.ts';
 import { keyspace } from '../../adapters/redis/keys.ts';
 import { RequestStore } from '../../adapters/redis/request-store.ts';
 import { normaliseAddress } from '../../domain/mail.ts';
 import { REQUEST_STATUSES, type RequestRecord, type RequestStatus } from '../../domain/request.ts';
 import { REQUEST_ID_RE } from '../../domain/token.ts';
 import { CliError, printJsonLine } from '../io.ts';
+import { withRedis } from '../with-redis.ts';
 
 /**
  * `coalition requests [--status S]`, `coalition request REQ-…` (with its audit
@@ -21,26 +18,6 @@ import { CliError, printJsonLine } from '../io.ts';
  * APPROVALS_REQUIRED, echo to coordinators) and is recorded in the audit
  * trail with via "cli". Mails are queued; the running mailer sends them.
  */
-
-async function withRedis<T>(fn: (redis: Redis, config: Config) => Promise<T>): Promise<T> {
-  const config = loadConfig();
-  const redis = createRedis(config.REDIS_URL, 'coalition-cli');
-  redis.on('error', () => undefined);
-  try {
-    await Promise.race([
-      redis.ping(),
-      new Promise((_, reject) =>
-        setTimeout(
-          () => reject(new CliError(`Redis at ${new URL(config.REDIS_URL).host} is not answering`)),
-          5000,
-        ).unref(),
-      ),
-    ]);
-    return await fn(redis, config);
-  } finally {
-    redis.disconnect();
-  }
-}
 
 function requestId(v: string): string {
   const id = v.trim().toUpperCase();

@@ -1,15 +1,12 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import type { Redis } from 'ioredis';
-import { loadConfig } from '../../../config/load.ts';
-import type { Config } from '../../../config/schema.ts';
 import { BackupError, exportData, importData, parseBackup } from '../../adapters/redis/backup.ts';
-import { createRedis } from '../../adapters/redis/connection.ts';
 import { keyspace } from '../../adapters/redis/keys.ts';
 import { RegistryStore } from '../../adapters/redis/registry-store.ts';
 import { loadStatementSource } from '../../adapters/templates/statement-source.ts';
 import { foundingVersion, renderStatement, signatoryLine, type StatementFormat } from '../../domain/statement.ts';
 import { CliError, printJsonLine } from '../io.ts';
+import { withRedis } from '../with-redis.ts';
 
 /**
  * `coalition statement`, `signatories`, `export`, `import`. They read the
@@ -17,22 +14,6 @@ import { CliError, printJsonLine } from '../io.ts';
  * statement from templates/statement/ without writing anything), so
  * `import` into a fresh Redis is never blocked by a read.
  */
-
-async function withRedis<T>(fn: (redis: Redis, config: Config) => Promise<T>): Promise<T> {
-  const config = loadConfig();
-  const redis = createRedis(config.REDIS_URL, 'coalition-cli');
-  // Fail fast with one line instead of retrying for ever when Redis is down.
-  redis.on('error', () => undefined);
-  try {
-    await Promise.race([
-      redis.ping(),
-      new Promise((_, reject) => setTimeout(() => reject(new CliError(`Redis at ${new URL(config.REDIS_URL).host} is not answering`)), 5000).unref()),
-    ]);
-    return await fn(redis, config);
-  } finally {
-    redis.disconnect();
-  }
-}
 
 function positiveInt(v: string): number {
   const n = Number(v);
