@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { normaliseName } from './statement.ts';
 import { explain, type Explanation } from './explanation.ts';
 import type { Corrections } from './reply-command.ts';
 import { normaliseAddress, domainOf } from './mail.ts';
@@ -792,15 +793,8 @@ export function isFreemail(domain: string): boolean {
   return FREEMAIL.has(domain.toLowerCase());
 }
 
-/** Lowercase, no diacritics or punctuation, single spaces. */
-export function normaliseOrgName(name: string): string {
-  return name
-    .normalize('NFKD')
-    .replace(/\p{M}/gu, '')
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}]+/gu, ' ')
-    .trim();
-}
+/** Lowercase, no diacritics or punctuation, single spaces (the statement's own comparison). */
+export const normaliseOrgName = normaliseName;
 
 export interface KnownOrganisation {
   id: string;
