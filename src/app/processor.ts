@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { DNSResolver } from 'mailauth';
 import { verifyDkim } from '../adapters/auth/dkim.ts';
+import { rawHeaderValues } from '../adapters/auth/headers.ts';
 import { MimeError, parseRaw } from '../adapters/mime/index.ts';
 import { authorizeReply, coordinatorSender, explainAuthFailure } from '../domain/coordinator-auth.ts';
 import { domainOf, normaliseAddress, type MailInput } from '../domain/mail.ts';
@@ -201,6 +202,8 @@ export class Processor {
       mode: config.COORDINATOR_AUTH,
       secret: this.f.d.secret,
       authservId: config.AUTHSERV_ID,
+      // As received: the parsed headers have sender-written encoded words decoded into them.
+      authenticationResults: config.AUTHSERV_ID ? rawHeaderValues(raw, 'authentication-results') : undefined,
       dkim,
     });
     const fromText = mail.from.map((a) => (a.name ? `${a.name} <${a.address}>` : a.address)).join(', ') || '(no From)';

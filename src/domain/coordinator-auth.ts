@@ -128,24 +128,50 @@ export interface AuthenticationResults {
   results: ResInfo[];
 }
 
-function stripComments(s: string): string {
-  let out = '';
+/**
+ * Splits a header value on the ";" that separate results, with comments
+ * removed. Quoted strings and comments (nested, with backslash escapes) are
+ * honoured (RFC 5322 §3.2.2–3.2.4): our server copies sender-controlled text
+ * (a quoted MAIL FROM local part, a HELO name) into its header, and a ";"
+ * inside it must not start a new, forged result.
+ */
+function splitResults(value: string): string[] {
+  const parts: string[] = [];
+  let cur = '';
   let depth = 0;
   let quoted = false;
-  for (const ch of s) {
-    if (ch === '"' && depth === 0) quoted = !quoted;
-    if (!quoted && ch === '(') depth++;
-    else if (!quoted && ch === ')' && depth > 0) depth--;
-    else if (depth === 0) out += ch;
+  for (let i = 0; i < value.length; i++) {
+    const ch = value[i] as string;
+    if (ch === '\\' && (quoted || depth > 0)) {
+      const next = value[i + 1] ?? '';
+      if (depth === 0) cur += ch + next;
+      i++;
+      continue;
+    }
+    if (depth > 0) {
+      if (ch === '(') depth++;
+      else if (ch === ')') depth--;
+      if (depth === 0) cur += ' ';
+      continue;
+    }
+    if (ch === '"') quoted = !quoted;
+    else if (!quoted && ch === '(') {
+      depth = 1;
+      continue;
+    } else if (!quoted && ch === ';') {
+      parts.push(cur);
+      cur = '';
+      continue;
+    }
+    cur += ch;
   }
-  return out;
+  parts.push(cur);
+  return parts;
 }
 
 /** Parses one Authentication-Results header value (RFC 8601). Null when unreadable. */
 export function parseAuthenticationResults(value: string): AuthenticationResults | null {
-  const parts = stripComments(value.replace(/\r?\n[ \t]+/g, ' '))
-    .split(';')
-    .map((p) => p.trim());
+  const parts = splitResults(value.replace(/\r?\n[ \t]+/g, ' ')).map((p) => p.trim());
   const head = parts.shift();
   if (!head) return null;
   const authservId = (head.split(/\s+/)[0] ?? '').toLowerCase();
@@ -153,7 +179,7 @@ export function parseAuthenticationResults(value: string): AuthenticationResults
   const results: ResInfo[] = [];
   for (const part of parts) {
     if (!part) continue;
-    const tokens = part.match(/[^\s=]+\s*=\s*(?:"[^"]*"|[^\s]+)|[^\s]+/g) ?? [];
+    const tokens = part.match(/[^\s="]+\s*=\s*(?:"(?:[^"\\]|\\.)*"\S*|[^\s"]+)|"(?:[^"\\]|\\.)*"\S*|\S+/g) ?? [];
     const first = tokens.shift();
     if (!first) continue;
     const mr = /^([a-z0-9_-]+)(?:\/[0-9]+)?\s*=\s*([a-z]+)$/i.exec(first);
@@ -229,6 +255,12 @@ export interface AuthorizeInput {
   mode: AuthMode;
   secret: string | Buffer;
   authservId?: string | undefined;
+  /**
+   * The Authentication-Results values exactly as received (unfolded, not
+   * RFC 2047-decoded), top to bottom. Without it the parsed headers are used,
+   * whose encoded words are already decoded: the adapter should always pass it.
+   */
+  authenticationResults?: readonly string[] | undefined;
   /** Our DKIM verification of the raw message; required in dkim mode without AUTHSERV_ID. */
   dkim?: readonly DkimEvidence[] | undefined;
 }
@@ -281,7 +313,11 @@ export function authorizeReply(input: AuthorizeInput): AuthVerdict {
   if (input.mode === 'token') return { ok: true, coordinator, ref, via: 'token' };
   const fromDomain = domainOf(coordinator);
   const check = input.authservId
-    ? checkAuthenticationResults(mail.headers['authentication-results'] ?? [], input.authservId, fromDomain)
+    ? checkAuthenticationResults(
+        input.authenticationResults ?? mail.headers['authentication-results'] ?? [],
+        input.authservId,
+        fromDomain,
+      )
     : checkDkimEvidence(input.dkim ?? [], fromDomain);
   if (!check.ok)
     return { ok: false, reason: check.reason, detail: check.detail, coordinator, requestId: ref.requestId };

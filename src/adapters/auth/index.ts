@@ -1,1 +1,2 @@
 export { verifyDkim, type DNSResolver } from './dkim.ts';
+export { rawHeaderValues } from './headers.ts';

@@ -2,6 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import nodemailer from 'nodemailer';
 import { describe, expect, it } from 'vitest';
 import { verifyDkim } from '../../../src/adapters/auth/dkim.ts';
+import { rawHeaderValues } from '../../../src/adapters/auth/headers.ts';
 import {
   aligned,
   authorizeReply,
@@ -234,5 +235,45 @@ describe('DKIM verified by the service (mailauth, injected resolver)', () => {
     const { message } = await tx.sendMail({ from: ANA, to: 'info@example.org', subject: 'x', text: 'PO' });
     expect(await decide(message as Buffer)).toMatchObject({ ok: false, reason: 'dkim_missing' });
     expect(await decide(await signed(ANA, 'evil.example.com'))).toMatchObject({ ok: false, reason: 'dkim_not_pass' });
+  });
+});
+
+describe("reading our server's Authentication-Results safely", () => {
+  const OURS = 'mx.example.org';
+  const FROM_DOMAIN = 'coord.example.org';
+  it('does not let a quoted MAIL FROM local part with ";" add a forged result', () => {
+    // Our server records the attacker's envelope sender verbatim; its quoted local part holds a fake result.
+    const value = `${OURS}; spf=fail smtp.mailfrom="x;dkim=pass header.d=coord.example.org x"@evil.example.com; dkim=none; dmarc=fail header.from=coord.example.org`;
+    expect(parseAuthenticationResults(value)?.results.map((r) => `${r.method}=${r.result}`)).toEqual([
+      'spf=fail',
+      'dkim=none',
+      'dmarc=fail',
+    ]);
+    expect(checkAuthenticationResults([value], OURS, FROM_DOMAIN).ok).toBe(false);
+  });
+  it('does not let a comment with an escaped parenthesis end early', () => {
+    const value = `${OURS}; dkim=fail header.d=evil.example.com (helo x\\) ; dmarc=pass ); dmarc=fail`;
+    expect(checkAuthenticationResults([value], OURS, FROM_DOMAIN).ok).toBe(false);
+  });
+  it('reads the headers as written, without decoding encoded words a sender put in them', () => {
+    const raw = Buffer.from(
+      [
+        `Authentication-Results: ${OURS}; spf=fail smtp.helo==?us-ascii?q?x;_dkim=3Dpass_header.d=3Dcoord.example.org?=;`,
+        '\tdkim=none; dmarc=fail header.from=coord.example.org',
+        'Authentication-Results: other.example.net; dmarc=pass',
+        `From: Ana <${ANA}>`,
+        'Subject: Re: x',
+        '',
+        'PO',
+        'Authentication-Results: not.a.header; dmarc=pass',
+        '',
+      ].join('\r\n'),
+    );
+    const values = rawHeaderValues(raw, 'Authentication-Results');
+    expect(values).toEqual([
+      `${OURS}; spf=fail smtp.helo==?us-ascii?q?x;_dkim=3Dpass_header.d=3Dcoord.example.org?=; dkim=none; dmarc=fail header.from=coord.example.org`,
+      'other.example.net; dmarc=pass',
+    ]);
+    expect(checkAuthenticationResults(values, OURS, FROM_DOMAIN).ok).toBe(false);
   });
 });
