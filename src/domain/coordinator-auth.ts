@@ -103,12 +103,38 @@ const SECOND_LEVEL = new Set([
   'org.in',
 ]);
 
+/** Second-level labels that country registries use as public suffixes. */
+const GENERIC_SECOND = new Set([
+  'ac',
+  'co',
+  'com',
+  'edu',
+  'gob',
+  'gov',
+  'go',
+  'gv',
+  'ltd',
+  'me',
+  'mil',
+  'ne',
+  'net',
+  'nic',
+  'or',
+  'org',
+  'plc',
+  'sch',
+]);
+
 /** A reasonable organisational domain (RFC 7489 §3.2 without the full Public Suffix List): the last two labels, three under a known second-level suffix. */
 export function organisationalDomain(domain: string): string {
   const labels = domain.toLowerCase().replace(/\.$/, '').split('.').filter(Boolean);
   if (labels.length <= 2) return labels.join('.');
   const lastTwo = labels.slice(-2).join('.');
-  return SECOND_LEVEL.has(lastTwo) ? labels.slice(-3).join('.') : lastTwo;
+  const [second, tld] = labels.slice(-2) as [string, string];
+  // Without the full list, a country TLD's generic second level (co.ke, edu.mk, com.ua …) is taken as a public
+  // suffix too: otherwise anyone registering evil.co.ke would "align" with a coordinator at ngo.co.ke.
+  const publicSecond = SECOND_LEVEL.has(lastTwo) || (tld.length === 2 && GENERIC_SECOND.has(second));
+  return publicSecond ? labels.slice(-3).join('.') : lastTwo;
 }
 
 /** Relaxed alignment (RFC 7489 §3.1.1): same organisational domain. */

@@ -277,3 +277,13 @@ describe("reading our server's Authentication-Results safely", () => {
     expect(checkAuthenticationResults(values, OURS, FROM_DOMAIN).ok).toBe(false);
   });
 });
+
+describe('DKIM alignment under public suffixes the short list does not name', () => {
+  it('does not align two registrants of a country second-level domain', () => {
+    expect(aligned('ngo.co.ke', 'evil.co.ke')).toBe(false);
+    expect(aligned('shoqata.edu.mk', 'evil.edu.mk')).toBe(false);
+    expect(aligned('ojq.com.ua', 'attacker.com.ua')).toBe(false);
+    expect(aligned('mail.ngo.co.ke', 'ngo.co.ke')).toBe(true);
+    expect(aligned('coord.example.org', 'example.org')).toBe(true);
+  });
+});
