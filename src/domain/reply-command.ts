@@ -17,6 +17,8 @@ import { explain, type Explanation } from './explanation.ts';
  *                   REJECT (internal): reason     reason kept among coordinators
  *                   JO (e brendshme): arsyeja     (Albanian, same; "(brendshme)" also works)
  *                   REJECT reason                 no colon: reason kept INTERNAL
+ *                 "No objections", "No problem, OK", "Jo kundërshtim" are NOT
+ *                 rejections (unclear: the coordinator is asked again).
  *                 Only the explicit "word:" form shares the reason: nothing a
  *                 coordinator did not clearly mean for the organisation reaches it.
  *                 The reason runs to the end of the command's paragraph.
@@ -51,6 +53,22 @@ const APPROVE = new Set(['approve', 'approved', 'yes', 'ok', 'okay', 'po', 'mira
 const REJECT = new Set(['reject', 'rejected', 'no', 'jo', 'refuzoj', 'refuzohet', 'refuzuar']);
 const INFO = new Set(['info', 'pyet']);
 const UNDO = new Set(['undo', 'anulo']);
+/** After "No"/"Jo", words that turn it into agreement ("No objections", "Jo kundërshtim"). */
+const NEGATED = new Set([
+  'objection',
+  'objections',
+  'problem',
+  'problems',
+  'issue',
+  'issues',
+  'concern',
+  'concerns',
+  'kundershtim',
+  'kundershtime',
+  'problem',
+  'probleme',
+  'verejtje',
+]);
 
 const CORRECTION_FIELDS: Record<string, keyof Corrections> = {
   name: 'name',
@@ -227,8 +245,14 @@ export function parseReplyCommand(text: string): ReplyCommand {
     return {
       type: 'unclear',
       problem: body.trim()
-        ? explain('rreshti i parë i përgjigjes nuk fillon me një fjalë të njohur', 'the first line of the reply does not start with a known word')
-        : explain('përgjigjja nuk ka tekst të ri mbi mesazhin e cituar', 'the reply has no new text above the quoted message'),
+        ? explain(
+            'rreshti i parë i përgjigjes nuk fillon me një fjalë të njohur',
+            'the first line of the reply does not start with a known word',
+          )
+        : explain(
+            'përgjigjja nuk ka tekst të ri mbi mesazhin e cituar',
+            'the reply has no new text above the quoted message',
+          ),
     };
   }
 
@@ -259,10 +283,19 @@ export function parseReplyCommand(text: string): ReplyCommand {
 
   if (kind === 'reject') {
     if (marker !== 'shared' && marker !== 'internal') {
-      // "No, yes" / "JO PO": the word right after the keyword contradicts it.
+      // "No, yes" / "JO PO" / "No problem, OK": an approval word on the same line contradicts the rejection.
+      const conflicting = w.slice(1).find((x) => APPROVE.has(x) || UNDO.has(x));
+      if (conflicting) return { type: 'unclear', problem: both(w[0], conflicting) };
+      // "No objections" / "Jo kundërshtim" is a coordinator agreeing: never read it as a rejection.
       const next = w[1];
-      if (next && (APPROVE.has(next) || UNDO.has(next))) {
-        return { type: 'unclear', problem: both(w[0], next) };
+      if ((w[0] === 'no' || w[0] === 'jo') && next && NEGATED.has(next)) {
+        return {
+          type: 'unclear',
+          problem: explain(
+            `"${w[0]} ${next}" nuk është as miratim as refuzim i qartë`,
+            `"${w[0]} ${next}" is neither a clear approval nor a clear rejection`,
+          ),
+        };
       }
     }
     return { type: 'reject', reason: argument || null, shareReason: marker === 'shared' && argument !== '' };
@@ -271,7 +304,10 @@ export function parseReplyCommand(text: string): ReplyCommand {
   if (!argument) {
     return {
       type: 'unclear',
-      problem: explain(`pas "${w[0]}" duhet të vijë pyetja për organizatën`, `"${w[0]}" needs a question for the organisation after it`),
+      problem: explain(
+        `pas "${w[0]}" duhet të vijë pyetja për organizatën`,
+        `"${w[0]}" needs a question for the organisation after it`,
+      ),
     };
   }
   return { type: 'info', question: argument };

@@ -194,3 +194,23 @@ describe("an organisation's answer", () => {
     });
   });
 });
+
+describe('a "no" that does not reject', () => {
+  it('does not read "No objections, approve" or "No problem, OK" as a rejection', () => {
+    for (const text of ['No objections, approve.', 'No problem, OK from me', 'Jo, s’kam kundërshtim: PO']) {
+      expect(parseReplyCommand(text).type).not.toBe('reject');
+    }
+  });
+  it('does not read "No objection" or "S\'kam kundërshtim" as a rejection', () => {
+    for (const text of ['No objection.', 'No objections from my side', 'Jo kundërshtim']) {
+      expect(parseReplyCommand(text).type).toBe('unclear');
+    }
+  });
+  it('still reads a plain "No, they do not qualify" as an internal rejection', () => {
+    expect(parseReplyCommand('No, they do not qualify')).toEqual({
+      type: 'reject',
+      reason: 'they do not qualify',
+      shareReason: false,
+    });
+  });
+});
