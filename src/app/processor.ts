@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { DNSResolver } from 'mailauth';
+import { ZodError } from 'zod';
 import { verifyDkim } from '../adapters/auth/dkim.ts';
 import { rawHeaderValues } from '../adapters/auth/headers.ts';
 import { MimeError, parseRaw } from '../adapters/mime/index.ts';
@@ -491,7 +492,20 @@ export class Processor {
     const d = this.f.d;
     const rendered = d.templates.render(template, mailLanguage(this.config, language), vars);
     const mail: OutgoingMail = { id, to: [to], ...rendered, ...thread, autoSubmitted: 'auto-replied' };
-    await d.outbox.send(mail);
+    await this.queue(mail);
+  }
+
+  /**
+   * Queues a mail; one the outbox refuses (an address from the received mail it does not accept) is logged and
+   * dropped, as flow.flush does: no retry can change the verdict, and the message must still finish.
+   */
+  private async queue(mail: OutgoingMail): Promise<void> {
+    try {
+      await this.f.d.outbox.send(mail);
+    } catch (err) {
+      if (!(err instanceof ZodError)) throw err;
+      this.log.error({ err, mailId: mail.id, to: mail.to }, 'mail refused');
+    }
   }
 
   private async sendToCoordinators<N extends TemplateName>(
@@ -502,7 +516,7 @@ export class Processor {
     const d = this.f.d;
     const rendered = d.templates.render(template, mailLanguage(this.config, null), vars);
     const to = flowSettings(this.config).coordinators;
-    await d.outbox.send({ id, to: [...to], ...rendered, autoSubmitted: 'auto-generated' });
+    await this.queue({ id, to: [...to], ...rendered, autoSubmitted: 'auto-generated' });
   }
 }
 
