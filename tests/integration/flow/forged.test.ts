@@ -205,4 +205,25 @@ describe("decisions vouched for by our own server's Authentication-Results", () 
     ]);
     await waitFor(desk.stack, org.address, subjectHas(`approved [${ref}]`));
   });
+
+  it('does not decode an encoded word the sender slipped into our own header into a pass', async () => {
+    const org = {
+      name: 'Youth Voice Korça',
+      acronym: 'YVK',
+      city: 'Korçë',
+      person: 'Erion Doko',
+      address: 'erion@yvk.example.net',
+    };
+    await sendJoinRequest(desk.stack, joinFrom(org));
+    const [ack] = await waitFor(desk.stack, org.address, () => true);
+    const ref = /\[(REQ-[A-Z0-9]+)\]/.exec(ack!.subject)?.[1] as string;
+    const [forAna] = (await waitFor(desk.stack, COORDINATOR_A, subjectHas(`[${ref}]`))) as [StoredMessage];
+
+    // Our server copied the sender's HELO verbatim; decoded, it would read "…; dmarc=pass header.from=coord…".
+    await reply(forAna, [
+      `${OURS}; spf=fail smtp.helo=a =?us-ascii?q?x=3B_dmarc=3Dpass_header.from=3Dcoord.example.org?=; dkim=none; dmarc=fail header.from=coord.example.org`,
+    ]);
+    await waitFor(desk.stack, COORDINATOR_B, subjectHas(`shpërfill [${ref}]`));
+    expect((await desk.processor.store.get(ref))?.status).toBe('pending');
+  });
 });
