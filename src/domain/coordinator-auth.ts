@@ -236,8 +236,10 @@ export function checkAuthenticationResults(
     return { ok: false, reason: 'no_authentication_results', detail: `no Authentication-Results from ${authservId}` };
   for (const r of ours.results) {
     if (r.method === 'dmarc' && r.result === 'pass') {
+      // Only a verdict about OUR From domain counts: a From like "<ana@coord…> mallory@evil…" is read as Ana by us
+      // and may be judged as evil.example.com by the DMARC filter (RFC 7489 §11.2: header.from names the domain).
       const hf = r.props['header.from'];
-      if (hf === undefined || hf.toLowerCase() === fromDomain) return { ok: true };
+      if (hf !== undefined && hf.toLowerCase() === fromDomain) return { ok: true };
     }
     if (r.method === 'dkim' && r.result === 'pass') {
       const d = r.props['header.d'] ?? domainOf(r.props['header.i'] ?? '');

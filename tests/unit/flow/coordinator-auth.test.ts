@@ -131,7 +131,9 @@ describe('Authentication-Results (AUTHSERV_ID set)', () => {
       reason: 'no_authentication_results',
     });
     // A foreign header on top does not hide ours below it.
-    expect(withAr([`other.example.net; dmarc=fail`, `${OURS}; dmarc=pass`]).ok).toBe(true);
+    expect(withAr([`other.example.net; dmarc=fail`, `${OURS}; dmarc=pass header.from=coord.example.org`]).ok).toBe(
+      true,
+    );
   });
   it('refuses a reply without any Authentication-Results', () => {
     expect(withAr([])).toMatchObject({ ok: false, reason: 'no_authentication_results' });
@@ -285,5 +287,22 @@ describe('DKIM alignment under public suffixes the short list does not name', ()
     expect(aligned('ojq.com.ua', 'attacker.com.ua')).toBe(false);
     expect(aligned('mail.ngo.co.ke', 'ngo.co.ke')).toBe(true);
     expect(aligned('coord.example.org', 'example.org')).toBe(true);
+  });
+});
+
+describe("our server's dmarc=pass names the From domain it checked", () => {
+  const OURS = 'mx.example.org';
+  it('refuses a dmarc=pass without header.from, which may have judged another From than ours', () => {
+    // "<ana@coord.example.org> mallory@evil.example.com": we read Ana, a DMARC filter may read evil.example.com.
+    expect(checkAuthenticationResults([`${OURS}; dmarc=pass`], OURS, 'coord.example.org')).toMatchObject({
+      ok: false,
+      reason: 'authentication_results_fail',
+    });
+    expect(
+      checkAuthenticationResults([`${OURS}; dmarc=pass header.from=evil.example.com`], OURS, 'coord.example.org').ok,
+    ).toBe(false);
+    expect(
+      checkAuthenticationResults([`${OURS}; dmarc=pass header.from=Coord.Example.org`], OURS, 'coord.example.org').ok,
+    ).toBe(true);
   });
 });
