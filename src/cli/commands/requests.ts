@@ -7,7 +7,7 @@ import { RequestStore } from '../../adapters/redis/request-store.ts';
 import { normaliseAddress } from '../../domain/mail.ts';
 import { REQUEST_STATUSES, type RequestRecord, type RequestStatus } from '../../domain/request.ts';
 import { REQUEST_ID_RE } from '../../domain/token.ts';
-import { CliError, printJsonLine } from '../io.ts';
+import { CliError, printJsonLine, printText } from '../io.ts';
 import { withRedis } from '../with-redis.ts';
 
 /**
@@ -94,7 +94,7 @@ async function decideFromCli(
           }: nothing changed`,
         );
       }
-      process.stdout.write(`${summary(r)}\n`);
+      printText(`${summary(r)}\n`);
     } finally {
       await parts.close();
     }
@@ -117,7 +117,7 @@ export function registerRequests(program: Command): void {
           const list = await store.list(o.status ? { status: o.status as RequestStatus } : {});
           for (const r of list) {
             if (o.json) printJsonLine({ ...r, audit: undefined });
-            else process.stdout.write(`${summary(r)}\n`);
+            else printText(`${summary(r)}\n`);
           }
           if (!o.json && list.length === 0) process.stdout.write('no requests\n');
         } finally {
@@ -138,7 +138,7 @@ export function registerRequests(program: Command): void {
           const r = await store.get(id);
           if (!r) throw new CliError(`there is no request ${id}`);
           if (o.json) printJsonLine(r);
-          else process.stdout.write(details(r));
+          else printText(details(r));
         } finally {
           await store.close();
         }

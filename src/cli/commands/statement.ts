@@ -5,7 +5,7 @@ import { keyspace } from '../../adapters/redis/keys.ts';
 import { RegistryStore } from '../../adapters/redis/registry-store.ts';
 import { loadStatementSource } from '../../adapters/templates/statement-source.ts';
 import { foundingVersion, renderStatement, signatoryLine, type StatementFormat } from '../../domain/statement.ts';
-import { CliError, printJsonLine } from '../io.ts';
+import { CliError, printJsonLine, printText } from '../io.ts';
 import { withRedis } from '../with-redis.ts';
 
 /**
@@ -41,7 +41,7 @@ export function registerStatement(program: Command): void {
         } else {
           version = (await store.current()) ?? foundingVersion(source.founding, new Date());
         }
-        process.stdout.write(renderStatement(source.document, version, o.format as StatementFormat, { joinAddress: config.COALITION_ADDRESS }));
+        printText(renderStatement(source.document, version, o.format as StatementFormat, { joinAddress: config.COALITION_ADDRESS }));
       });
     });
 
@@ -56,7 +56,7 @@ export function registerStatement(program: Command): void {
         const version = (await store.current()) ?? foundingVersion(source.founding, new Date());
         version.signatories.forEach((s, i) => {
           if (o.json) printJsonLine({ position: i + 1, ...s });
-          else process.stdout.write(`${i + 1}. ${signatoryLine(s)}${s.contactEmail ? ` <${s.contactEmail}>` : ''}  [${s.source}]\n`);
+          else printText(`${i + 1}. ${signatoryLine(s)}${s.contactEmail ? ` <${s.contactEmail}>` : ''}  [${s.source}]\n`);
         });
         if (!o.json) process.stdout.write(`(statement version ${version.number}, ${version.date.slice(0, 10)})\n`);
       });
