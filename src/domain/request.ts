@@ -598,6 +598,9 @@ function undo(b: Builder, e: Extract<FlowEvent, { type: 'undo' }>): void {
     r.approvals = [];
     b.audit('undone', { by, via: e.via, detail: was ? `${was.outcome} by ${was.by.join(', ')} cancelled` : null });
     b.sendCoordinators('undone', () => ({ reference: r.id, organizationName: orgName(r), by }));
+    // Its expiry timer fired while the decision was pending and did nothing: a request
+    // undone after its time is up expires now, instead of staying open for ever.
+    if (b.ctx.now >= new Date(r.expiresAt)) expire(b, e.via);
     return;
   }
   if (OPEN_STATUSES.includes(r.status) && r.approvals.some((a) => a.by === by)) {
@@ -709,10 +712,15 @@ function timer(b: Builder, e: Extract<FlowEvent, { type: 'timer' }>): boolean {
   // expiry
   if (!OPEN_STATUSES.includes(r.status)) return false;
   if (now < new Date(r.expiresAt)) return false;
-  r.status = 'expired';
-  b.audit('expired', { via: 'timer' });
-  b.sendOrg('expired', { reference: r.id, organizationName: orgName(r) });
+  expire(b, 'timer');
   return true;
+}
+
+function expire(b: Builder, via: string): void {
+  const r = b.r;
+  r.status = 'expired';
+  b.audit('expired', { via });
+  b.sendOrg('expired', { reference: r.id, organizationName: orgName(r) });
 }
 
 /** The one way a request changes. Pure: `request` is not modified. */

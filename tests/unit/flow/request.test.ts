@@ -186,6 +186,17 @@ describe('deciding', () => {
     expect(stale.changed).toBe(false);
     expect(stale.request.status).toBe('pending');
   });
+  it('expires a request whose decision is undone after its time ran out, instead of leaving it open for ever', () => {
+    const s = settings({ requestTtlMs: 10 * MIN });
+    const { request } = joinRequest(s);
+    const d = transition(request, { type: 'decide', by: ANA, decision: 'approve', via: '<r1>' }, at(8 * MIN, s));
+    // The expiry timer fires while the decision waits for its window: it must do nothing then.
+    const e = transition(d.request, { type: 'timer', timer: 'expiry', seq: 0 }, at(10 * MIN, s));
+    expect(e.changed).toBe(false);
+    const u = transition(d.request, { type: 'undo', by: BESA, via: '<u1>' }, at(12 * MIN, s));
+    expect(u.request.status).toBe('expired');
+    expect(templates(u.effects)).toEqual([`undone:${ANA}`, `undone:${BESA}`, 'expired:contact@cso.example.net']);
+  });
   it('answers UNDO after the window with "already decided"', () => {
     const s = settings({ undoWindowMs: 0 });
     const { effects } = run(
