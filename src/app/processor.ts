@@ -317,6 +317,17 @@ export class Processor {
     return { signatories, open: open.filter((o) => o.kind === 'join') };
   }
 
+  /**
+   * A message handed in again (a retried job after a crash) whose request was
+   * already created: only the effects left unperformed are carried out.
+   */
+  private async finishExisting(messageRef: string, raw: Buffer): Promise<boolean> {
+    const existing = await this.f.d.store.idForMessage(messageRef);
+    if (!existing) return false;
+    await this.f.flush(existing, raw);
+    return true;
+  }
+
   private async joinRequest(
     mail: MailInput,
     raw: Buffer,
@@ -325,11 +336,7 @@ export class Processor {
     messageRef: string,
   ): Promise<InboundOutcome> {
     const store = this.f.d.store;
-    const existing = await store.idForMessage(messageRef);
-    if (existing) {
-      await this.f.flush(existing, raw);
-      return 'already_created';
-    }
+    if (await this.finishExisting(messageRef, raw)) return 'already_created';
     // A request a coordinator forwarded belongs to the organisation named inside, not to the coordinator.
     const sender = normaliseAddress(
       (reading.forwarded ? reading.contact?.email : null) ?? mail.from[0]?.address ?? reading.contact?.email ?? '',
@@ -410,11 +417,7 @@ export class Processor {
     messageRef: string,
   ): Promise<InboundOutcome> {
     const store = this.f.d.store;
-    const existing = await store.idForMessage(messageRef);
-    if (existing) {
-      await this.f.flush(existing, raw);
-      return 'already_created';
-    }
+    if (await this.finishExisting(messageRef, raw)) return 'already_created';
     const from = normaliseAddress(mail.from[0]?.address ?? '');
     const addresses = new Set([from, ...mail.replyTo.map((a) => normaliseAddress(a.address))]);
     const version = await this.d.registry.current();
