@@ -13,6 +13,16 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
+/** `preferred` when it is free (a port people can remember), else any free port. */
+export function preferredPort(preferred: number, host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.once('error', () => resolve(freePort(host)));
+    srv.listen(preferred, host, () => srv.close(() => resolve(preferred)));
+  });
+}
+
 /** Resolves with the first bytes the server sends once it accepts connections. */
 export function waitForGreeting(port: number, timeoutMs: number, host = '127.0.0.1'): Promise<string> {
   const t0 = Date.now();

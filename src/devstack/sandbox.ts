@@ -1,7 +1,7 @@
 import { Dovecot } from './dovecot.ts';
 import { SmtpCapture } from './smtp-capture.ts';
 import { deletePrefix, startRedis } from './redis.ts';
-import { freePort } from './ports.ts';
+import { preferredPort } from './ports.ts';
 import { Redis } from 'ioredis';
 
 /**
@@ -23,15 +23,6 @@ export interface Sandbox {
   stop(): Promise<void>;
 }
 
-async function portOr(preferred: number): Promise<number> {
-  const net = await import('node:net');
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.once('error', () => resolve(freePort()));
-    s.listen(preferred, '127.0.0.1', () => s.close(() => resolve(preferred)));
-  });
-}
-
 export async function startSandbox(base: Record<string, string | undefined>): Promise<Sandbox> {
   const info = base.COALITION_ADDRESS ?? 'info@example.org';
   const coordinators = (base.COORDINATORS ?? 'ana@example.org,besa@example.org').split(',').map((s) => s.trim());
@@ -46,10 +37,10 @@ export async function startSandbox(base: Record<string, string | undefined>): Pr
     await r.quit();
     const dovecot = await Dovecot.start({
       users: Object.fromEntries(users.map((u) => [u, SANDBOX_PASSWORD])),
-      imapPort: await portOr(3143),
+      imapPort: await preferredPort(3143),
     });
     stops.push(() => dovecot.stop());
-    const smtp = await SmtpCapture.start({ dovecot, autoCreateUsers: true, port: await portOr(3025) });
+    const smtp = await SmtpCapture.start({ dovecot, autoCreateUsers: true, port: await preferredPort(3025) });
     // New recipients get the same password, so a mail client can open their mailbox too.
     const addUser = dovecot.addUser.bind(dovecot);
     dovecot.addUser = (address: string) => addUser(address, SANDBOX_PASSWORD);
