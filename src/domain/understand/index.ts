@@ -36,6 +36,15 @@ export const ReadingSchema = z.object({
   automatic: z.boolean(),
   /** True when the request was read from a forwarded message (inline or attached). */
   forwarded: z.boolean(),
+  /**
+   * A possible request: the mail may be a join request but the reader is not sure (weak wording,
+   * no organisation found, or a human's request sent by a machine that must not be answered
+   * automatically). Coordinators are shown it to open (PO/JOIN) or close (JO/NO); the sender gets
+   * nothing yet. Never true for bounces and auto-replies.
+   */
+  possible: z.boolean(),
+  /** Why it is only possible, for the coordinators ('weak_wording', 'no_organisation', 'sent_by_machine'); null otherwise. */
+  possibleReason: z.enum(['weak_wording', 'no_organisation', 'sent_by_machine']).nullable(),
 });
 export type Reading = z.infer<typeof ReadingSchema>;
 
@@ -58,6 +67,8 @@ const REQUIRED: Partial<Record<Kind, string[]>> = {
 };
 
 const JOIN_THRESHOLD = 2;
+/** Below a clear request, at or above this a mail that leans towards one is shown to coordinators. */
+const POSSIBLE_THRESHOLD = 1;
 
 interface RequestSource {
   text: Split;
@@ -184,7 +195,9 @@ export function understand(mail: MailInput, opts: UnderstandOptions = {}): Readi
   confidence.language = lang.confidence;
 
   if (kind === 'other') {
-    return finish({ ...base, kind, language: lang.language, automatic, confidence });
+    // Wording that leans towards a request without making it clear: the coordinators decide.
+    const weak = intent.join >= POSSIBLE_THRESHOLD && !looksLikePhishing(mail, split.own);
+    return finish({ ...base, kind, language: lang.language, automatic, confidence, possibleReason: weak ? 'weak_wording' : null });
   }
 
   const sender = source.sender;
@@ -200,8 +213,13 @@ export function understand(mail: MailInput, opts: UnderstandOptions = {}): Readi
     ownDomains,
   });
   Object.assign(confidence, ext.confidence);
+  // A human's request sent by a machine (a web form, a CRM) is never answered automatically at its
+  // From (RFC 3834); a request with no organisation cannot be put to the coordinators as one.
+  const possibleReason =
+    kind !== 'join_request' ? null : automatic ? 'sent_by_machine' : !ext.organization?.name ? 'no_organisation' : null;
   return finish({
     ...base,
+    possibleReason,
     kind,
     language: lang.language,
     automatic,
@@ -221,7 +239,9 @@ function finish(r: {
   confidence: Record<string, number>;
   organization?: Reading['organization'];
   contact?: Reading['contact'];
+  possibleReason?: Reading['possibleReason'];
 }): Reading {
+  const possibleReason = r.kind === 'auto_reply' || r.kind === 'bounce' ? null : (r.possibleReason ?? null);
   const organization = r.organization ?? null;
   const contact = r.contact ?? null;
   const values: Record<string, string | null> = {
@@ -246,5 +266,7 @@ function finish(r: {
     attachments: r.attachments,
     automatic: r.automatic || r.kind === 'auto_reply' || r.kind === 'bounce',
     forwarded: r.forwarded,
+    possible: possibleReason !== null,
+    possibleReason,
   };
 }
