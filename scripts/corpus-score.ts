@@ -18,6 +18,8 @@ const Expected = z.array(
       .nullable(),
     contact: z.object({ name: z.string().nullable(), email: z.string().nullable(), phone: z.string().nullable() }).nullable(),
     notes: z.string().optional(),
+    /** The mail's own text mentions joining, signing, membership, the coalition, the statement or OGP. */
+    mentions_membership: z.boolean().optional(),
   }),
 );
 type ExpectedEntry = z.infer<typeof Expected>[number];
@@ -58,6 +60,14 @@ export interface CorpusScore {
   /** Rows: expected kind; columns: kind read. */
   confusion: Record<string, Record<string, number>>;
   autoOrBounceAsJoin: number;
+  /** Join requests that reach the flow or the coordinators (read as join_request, or shown as a possible request). */
+  joinCaught: { caught: number; total: number; recall: number };
+  /** Mail shown to coordinators as a possible request, and its share of the set. */
+  possible: { count: number; rate: number };
+  /** Auto-replies and bounces shown as possible requests (must be 0). */
+  robotsAsPossible: number;
+  /** Possible requests among mail that mentions neither joining, the coalition, the statement nor OGP (must be 0). */
+  possibleWithoutMention: number;
   misses: string[];
 }
 
@@ -104,5 +114,67 @@ export async function scoreCorpus(dir: string, opts: { coalitionAddress?: string
     confusion[e.kind]![actual]!++;
   }
   const autoOrBounceAsJoin = confusion.auto_reply!.join_request! + confusion.bounce!.join_request!;
-  return { files: expected.length, results, confusion, autoOrBounceAsJoin, misses };
+  const read = (e: ExpectedEntry): Reading | null => {
+    const r = readings.get(e.file)!;
+    return 'error' in r ? null : r;
+  };
+  const joins = expected.filter((e) => e.kind === 'join_request');
+  const caught = joins.filter((e) => {
+    const r = read(e);
+    return r !== null && (r.kind === 'join_request' || r.possible);
+  }).length;
+  for (const e of joins) {
+    const r = read(e);
+    if (!r || (r.kind !== 'join_request' && !r.possible)) misses.push(`${e.file}  LOST join request: read as ${r ? r.kind : 'unreadable'}`);
+  }
+  const possibleCount = expected.filter((e) => read(e)?.possible).length;
+  const robotsAsPossible = expected.filter((e) => (e.kind === 'auto_reply' || e.kind === 'bounce') && read(e)?.possible).length;
+  const possibleWithoutMention = expected.filter((e) => e.mentions_membership === false && read(e)?.possible).length;
+  return {
+    files: expected.length,
+    results,
+    confusion,
+    autoOrBounceAsJoin,
+    joinCaught: { caught, total: joins.length, recall: joins.length ? caught / joins.length : 1 },
+    possible: { count: possibleCount, rate: expected.length ? possibleCount / expected.length : 0 },
+    robotsAsPossible,
+    possibleWithoutMention,
+    misses,
+  };
+}
+
+export interface RobotScore {
+  files: number;
+  /** Kind read, per kind. */
+  kinds: Record<string, number>;
+  /** Read as bounce or auto-reply. */
+  automatic: number;
+  /** Anything a human would be asked about: a join request, a withdrawal or a possible request. */
+  askedAbout: string[];
+  /** Files read as neither bounce nor auto-reply, with the kind read. */
+  misses: string[];
+}
+
+/** Every .eml in DIR is automatic mail (a bounce, an ARF report, an auto-reply): how many does the reader see as such? */
+export async function scoreRobots(dir: string, opts: { coalitionAddress?: string } = {}): Promise<RobotScore> {
+  const files = (await readdir(dir)).filter((f) => f.toLowerCase().endsWith('.eml')).sort();
+  const kinds: Record<string, number> = Object.fromEntries([...KINDS, 'unreadable'].map((k) => [k, 0]));
+  const askedAbout: string[] = [];
+  const misses: string[] = [];
+  let automatic = 0;
+  for (const f of files) {
+    let r: Reading;
+    try {
+      r = understand(await parseRaw(await readFile(join(dir, f))), opts.coalitionAddress ? { coalitionAddress: opts.coalitionAddress } : {});
+    } catch {
+      kinds.unreadable!++;
+      misses.push(`${f}  unreadable`);
+      continue;
+    }
+    kinds[r.kind]!++;
+    if (r.kind === 'bounce' || r.kind === 'auto_reply') automatic++;
+    else misses.push(`${f}  read as ${r.kind}${r.possible ? ' (possible request)' : ''}`);
+    if (r.kind === 'join_request' || r.kind === 'withdrawal' || r.possible) askedAbout.push(f);
+  }
+  return { files: files.length, kinds, automatic, askedAbout, misses };
 }

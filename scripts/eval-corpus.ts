@@ -1,15 +1,16 @@
 /**
- * npm run eval:corpus -- DIR [--coalition-address ADDR] [--json]
+ * npm run eval:corpus -- DIR [--coalition-address ADDR] [--json] [--robots]
  *
  * Runs parseRaw + understand over every .eml in DIR and compares with
  * DIR/expected.json (one {file, kind, language, organization, contact} per
  * message). Prints accuracy per field, the confusion table of kinds, and every
- * miss. Exit code: 0 when it ran, 2 when DIR or expected.json is missing.
+ * miss. With --robots, DIR holds automatic mail only (no expected.json): it
+ * prints the share read as bounce or auto-reply and every other reading. Exit code: 0 when it ran, 2 when DIR or expected.json is missing.
  */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KINDS } from '../src/domain/understand/index.ts';
-import { scoreCorpus, type CorpusScore } from './corpus-score.ts';
+import { scoreCorpus, scoreRobots, type CorpusScore } from './corpus-score.ts';
 
 async function main(argv: string[]): Promise<number> {
   const args = argv.filter((a) => a !== '--');
@@ -25,6 +26,24 @@ async function main(argv: string[]): Promise<number> {
   if (!isDir) {
     process.stderr.write(`eval-corpus: ${dir} is not a directory\n`);
     return 2;
+  }
+  if (args.includes('--robots')) {
+    // A folder of automatic mail only (bounces, ARF reports, auto-replies): no expected.json needed.
+    const r = await scoreRobots(dir, { coalitionAddress });
+    if (json) {
+      process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+      return 0;
+    }
+    const lines = [
+      `Automatic mail: ${dir} (${r.files} messages)`,
+      `read as bounce or auto-reply: ${((r.automatic / Math.max(1, r.files)) * 100).toFixed(1)}% (${r.automatic}/${r.files})`,
+      `kinds: ${Object.entries(r.kinds).map(([k, n]) => `${k} ${n}`).join(', ')}`,
+      `asked about (join, withdrawal or possible request): ${r.askedAbout.length}`,
+      '',
+      ...r.misses.map((m) => `  ${m}`),
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+    return 0;
   }
   let score: CorpusScore;
   try {
@@ -45,7 +64,9 @@ async function main(argv: string[]): Promise<number> {
     lines.push(`${r.primary ? ' ' : '+'} ${label.padEnd(22)} ${pct(r.accuracy)}  (${r.correct}/${r.total})`);
   }
   lines.push('  (+ = extra field)', '');
-  lines.push(`auto_reply/bounce read as join_request: ${autoAsJoin}`, '');
+  lines.push(`auto_reply/bounce read as join_request: ${autoAsJoin}`);
+  lines.push(`join requests caught (flow or possible request): ${pct(score.joinCaught.recall)}  (${score.joinCaught.caught}/${score.joinCaught.total})`);
+  lines.push(`possible requests: ${score.possible.count} (${pct(score.possible.rate).trim()} of the set); robots among them: ${score.robotsAsPossible}; without any mention of membership: ${score.possibleWithoutMention}`, '');
   const short: Record<string, string> = { join_request: 'join', withdrawal: 'withdr', auto_reply: 'auto', bounce: 'bounce', other: 'other' };
   lines.push(`${'expected \\ got'.padEnd(16)}${KINDS.map((k) => short[k]!.padStart(8)).join('')}`);
   for (const k of KINDS) lines.push(`${k.padEnd(16)}${KINDS.map((c) => String(table[k]![c]).padStart(8)).join('')}`);

@@ -1,5 +1,4 @@
 import type { MailInput } from '../mail.ts';
-import { header } from '../mail.ts';
 import { fold } from './text.ts';
 
 /**
@@ -11,10 +10,9 @@ import { fold } from './text.ts';
 const DAEMON_LOCAL = /^(?:mailer-daemon|postmaster|mail-daemon|maildaemon|mdaemon|bounce[s]?|bounces?-|no-?reply-?bounce)/i;
 const DAEMON_NAME = /\b(?:mail delivery (?:system|subsystem|service)|mailer[- ]daemon|postmaster|microsoft outlook|mail administrator at)\b/i;
 const BOUNCE_SUBJECT =
-  /\b(?:undeliver(?:ed|able)|delivery status notification|delivery (?:has )?failed|delivery failure|failure notice|returned mail|mail delivery failed|returned to sender|could not be delivered|not delivered|delivery delayed|delayed mail|delivery notification|nondeliverable|non-delivery|mesazh(?:i)? (?:i )?pa ?dor[eë]zuar|nuk u dor[eë]zua|d[eë]shtim (?:n[eë] )?dor[eë]zim)/i;
+  /\b(?:undeliver(?:ed|able)|delivery status notification|delivery (?:has )?failed|(?:failed|failure) (?:delivery|notice)|delivery (?:failure|problem|error)s?|returned mail|mail (?:delivery )?failed|return(?:ed|ing) to sender|could not be delivered|not delivered|delivery delayed|delayed mail|delivery notification|nondeliverable|non-delivery|errors from|warning: could not send|abuse report|complaint about (?:a )?message|spam (?:complaint|report)|feedback report|mesazh(?:i)? (?:i )?pa ?dor[eë]zuar|nuk u dor[eë]zua|d[eë]shtim (?:n[eë] )?dor[eë]zim)/i;
 const BOUNCE_BODY =
-  /(?:could not be delivered|was not delivered|delivery (?:to the following recipients? )?(?:has )?failed|undeliverable|permanent(?:ly)? (?:error|fatal)|user unknown|mailbox (?:unavailable|full|not found)|quota exceeded|recipient address rejected|no such user|this is the mail system|delivery status notification|message not delivered|\b5\.\d\.\d+\b|\b4\.\d\.\d+\b.*(?:delay|deferred|retry))/i;
-
+  /(?:could not be delivered|was not delivered|(?:unable|failed) to deliver|error (?:while )?delivering|delivery (?:to the following recipients? )?(?:has )?failed|undeliverable|permanent(?:ly)? (?:error|fatal|failure)|user unknown|unknown user|mailbox (?:unavailable|full|not found)|quota exceeded|recipient address rejected|no such (?:user|recipient|mailbox)|this is the mail system|delivery status notification|message not delivered|(?:original message|message headers?|transcript of session|message log|failed addresses|message text) follows?|not going to try again|^(?:final-recipient|diagnostic-code|action|status|reporting-mta|remote-mta)\s*:|notificationtype\W+bounce|bouncetype|\b5\.\d{1,3}\.\d{1,3}\b|\b[45]\d\d[ -]#?[45]\.\d{1,3}\.\d{1,3}\b|\b4\.\d\.\d+\b.*(?:delay|deferred|retry))/im;
 /** "Automatic reply:", "Out of Office", "Përgjigje automatike:", ... at the start of the subject. */
 const AUTO_SUBJECT =
   /^\s*(?:(?:re|aw|sv|vs|odp|fw|fwd)\s*:\s*)?(?:\[?(?:automatic reply|auto(?:matic)?[- ]?(?:reply|response|antwort|risposta|respuesta)|autoreply|auto|out of (?:the )?office|ooo|on vacation|vacation reply|away from (?:the )?office|abwesend|abwesenheitsnotiz|automatische antwort|absence|r[ée]ponse automatique|risposta automatica|respuesta autom[áa]tica|p[eë]rgjigje automatike|p[eë]rgjigj[eë] automatike|pergjigje automatike|p[eë]rgjigje e automatizuar|jam jasht[eë] zyr[eë]s|jasht[eë] zyr[eë]s|n[eë] pushim|me leje|mesazh automatik|njoftim automatik)\]?\s*(?::|-|–|\]|$))/i;
@@ -79,18 +77,38 @@ function values(mail: MailInput, name: string): string[] {
   return mail.headers[name] ?? [];
 }
 
+/** A mail system's local part or name: such a sender only ever reports on other mail. */
+function fromMailSystem(mail: MailInput): boolean {
+  const from = mail.from[0];
+  if (!from) return false;
+  const local = from.address.split('@')[0] ?? '';
+  return DAEMON_LOCAL.test(local) || DAEMON_NAME.test(from.name) || DAEMON_NAME.test(local);
+}
+
+/** A machine that sends notices and reads no answer (no-reply@, notifications@). */
+const MACHINE_LOCAL = /^(?:no-?reply|do-?not-?reply|noreply|notifications?|notify|alerts?|automailer|auto-?mail)\b/i;
+
+/**
+ * A delivery status notification or a mail system's report (RFC 3464 DSN, RFC 5965 ARF abuse
+ * report), decided by structure first: a report part, a mail system as sender, a null sender; then
+ * by the wording mail systems use when they write a DSN as plain text.
+ */
 export function isDsn(mail: MailInput): boolean {
   const ct = mail.contentType.toLowerCase();
-  if (ct.startsWith('multipart/report') && /report-type=(?:"?)(?:delivery-status|global-delivery-status)/.test(ct)) return true;
-  if (mail.attachments.some((a) => /^message\/(?:global-)?delivery-status/.test(a.contentType))) return true;
-  const from = mail.from[0];
-  const local = from ? from.address.split('@')[0] ?? '' : '';
-  const daemon = DAEMON_LOCAL.test(local) || (from !== undefined && DAEMON_NAME.test(from.name));
+  if (ct.startsWith('multipart/report') && /report-type=(?:"?)(?:delivery-status|global-delivery-status|feedback-report)/.test(ct)) return true;
+  if (mail.attachments.some((a) => /^message\/(?:global-)?(?:delivery-status|feedback-report)/.test(a.contentType))) return true;
+  const text = mail.text.slice(0, 5000);
   const subject = BOUNCE_SUBJECT.test(mail.subject);
-  const body = BOUNCE_BODY.test(mail.text.slice(0, 3000));
+  const body = BOUNCE_BODY.test(text);
   const returned = mail.attachments.some((a) => a.isMessage);
-  if (daemon && (subject || body || returned)) return true;
-  if (subject && body && (returned || header(mail, 'return-path')?.trim() === '<>')) return true;
+  if (fromMailSystem(mail) && (subject || body || returned || mail.subject.trim() === '')) return true;
+  const nullSender = (mail.headers['return-path'] ?? []).some((v) => /^<?\s*>?$/.test(v.trim()) || /^<?mailer-daemon>?$/i.test(v.trim()));
+  // No From at all ("MAILER-DAEMON <>"), or a null reverse-path: only a mail system writes that.
+  if ((nullSender || mail.from.length === 0) && (subject || body)) return true;
+  if (subject && (body || returned)) return true;
+  const local = mail.from[0]?.address.split('@')[0] ?? '';
+  // Sending services' notices (a JSON or text body about a bounce, a complaint or a delivery).
+  if (MACHINE_LOCAL.test(local) && /\bbounce|\bdelivery\b|diagnostic|complain/i.test(text) && (body || /^\s*[{[]/.test(text))) return true;
   return false;
 }
 

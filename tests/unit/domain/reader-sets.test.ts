@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { scoreCorpus } from '../../../scripts/corpus-score.ts';
+import { scoreCorpus, scoreRobots } from '../../../scripts/corpus-score.ts';
 
 /**
  * A floor under the reader on every mail set the repository holds: the
@@ -27,5 +27,14 @@ describe('the reader on every mail set in the repository', () => {
     expect(s.results.kind?.accuracy).toBeGreaterThanOrEqual(0.9);
     expect(s.results['contact.email']?.accuracy).toBeGreaterThanOrEqual(0.9);
     expect(s.results['organization.name']?.accuracy).toBeGreaterThanOrEqual(0.75);
+  });
+});
+
+describe('the reader on real mail servers\' automatic mail (sisimai, BSD licence)', () => {
+  it('reads at least 98% of it as a bounce or an auto-reply, and none as anything a person would be asked about', async () => {
+    const s = await scoreRobots(join(FIXTURES, 'sisimai-bounces'));
+    expect(s.files).toBeGreaterThan(300);
+    expect(s.askedAbout).toEqual([]);
+    expect(s.automatic / s.files).toBeGreaterThanOrEqual(0.98);
   });
 });
