@@ -16,6 +16,8 @@ const BOUNCE_BODY =
 /** "Automatic reply:", "Out of Office", "Përgjigje automatike:", ... at the start of the subject. */
 const AUTO_SUBJECT =
   /^\s*(?:(?:re|aw|sv|vs|odp|fw|fwd)\s*:\s*)?(?:\[?(?:automatic reply|auto(?:matic)?[- ]?(?:reply|response|antwort|risposta|respuesta)|autoreply|auto|out of (?:the )?office|ooo|on vacation|vacation reply|away from (?:the )?office|abwesend|abwesenheitsnotiz|automatische antwort|absence|r[ée]ponse automatique|risposta automatica|respuesta autom[áa]tica|p[eë]rgjigje automatike|p[eë]rgjigj[eë] automatike|pergjigje automatike|p[eë]rgjigje e automatizuar|jam jasht[eë] zyr[eë]s|jasht[eë] zyr[eë]s|n[eë] pushim|me leje|mesazh automatik|njoftim automatik)\]?\s*(?::|-|–|\]|$))/i;
+/** A reply or forward prefix a person's client writes in front of what it answers. */
+const HUMAN_PREFIX = /^\s*(?:re|aw|sv|vs|odp|fw|fwd|tr|wg|rv|p[eë]rgj|p[eë]r)\s*:/i;
 const AUTO_SUBJECT_ANYWHERE =
   /\b(?:out of (?:the )?office|automatic reply|auto-?reply|autoresponder|jam jasht[eë] zyr[eë]s|p[eë]rgjigje automatike|pergjigje automatike)\b/i;
 
@@ -137,7 +139,8 @@ export function automaticSignals(mail: MailInput): AutomaticSignals {
     autoReplyHeader,
     autoSubmitted,
     bulk,
-    autoSubject: AUTO_SUBJECT.test(mail.subject) || AUTO_SUBJECT_ANYWHERE.test(mail.subject),
+    // "Re: Automatic reply: …" is a person answering an auto-reply: a machine never writes the Re: first.
+    autoSubject: !HUMAN_PREFIX.test(mail.subject) && (AUTO_SUBJECT.test(mail.subject) || AUTO_SUBJECT_ANYWHERE.test(mail.subject)),
     nullSender,
     receipt,
   };

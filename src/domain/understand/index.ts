@@ -179,8 +179,9 @@ export function understand(mail: MailInput, opts: UnderstandOptions = {}): Readi
     return finish({ ...base, kind: 'auto_reply', language: lang.language, automatic: true, confidence: { kind: 0.75, language: lang.confidence } });
   }
 
-  // Mass mail (list headers, Precedence: bulk) asks no one to be added: it needs far more to count.
-  const threshold = signals.bulk ? JOIN_THRESHOLD * 2 : JOIN_THRESHOLD;
+  // Mass mail (list headers, Precedence: bulk) is read like any other: a person's request sent through a
+  // CRM is still a request, and being automatic makes it a possible one that nobody answers by machine.
+  const threshold = JOIN_THRESHOLD;
   let kind: Kind = 'other';
   if (intent.withdrawal >= threshold && intent.withdrawal >= intent.join) kind = 'withdrawal';
   else if (intent.join >= threshold) kind = 'join_request';
