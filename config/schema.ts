@@ -110,9 +110,26 @@ export const ConfigSchema = z
     APPROVALS_REQUIRED: z.coerce.number().int().min(1).max(5).default(1),
     REMINDER_AFTER: duration('3d'),
     REQUEST_TTL: duration('30d'),
-    /** What to do with mail that is neither a request nor automatic: forward it to the coordinators, or only file it. */
-    OTHER_MAIL: z.enum(['forward', 'folder']).default('folder'),
+    /**
+     * Mail that is not the desk's business (info@ is the institute's general address, its staff read it too):
+     * leave it in the watched folder as it arrived, file it in FOLDER_IGNORED, or forward it to the coordinators.
+     */
+    UNRELATED_MAIL: z.enum(['leave', 'folder', 'forward']).default('leave'),
   });
+
+/**
+ * Settings that were renamed: setting one stops start-up naming its replacement, rather
+ * than being silently ignored while the desk does something else than the operator asked.
+ */
+const REPLACED: Record<string, { name: string; hint: (value: string) => string }> = {
+  OTHER_MAIL: {
+    name: 'UNRELATED_MAIL',
+    hint: (v) =>
+      v.trim() === 'forward' || v.trim() === 'folder'
+        ? `OTHER_MAIL=${v.trim()} is now UNRELATED_MAIL=${v.trim()}; the new default, leave, keeps unrelated mail in the INBOX`
+        : 'leave, folder or forward',
+  },
+};
 
 /**
  * Rules that tie settings together. They read the raw strings so that they are
@@ -137,6 +154,9 @@ export function crossFieldProblems(raw: Record<string, string>): { variable: str
     for (const k of dkim.filter((k) => !set(k))) {
       problems.push({ variable: k, message: 'DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY go together' });
     }
+  }
+  for (const [gone, replacement] of Object.entries(REPLACED)) {
+    if (set(gone)) problems.push({ variable: gone, message: `is no longer read: use ${replacement.name} instead (${replacement.hint(raw[gone] ?? '')})` });
   }
   const required = Number(raw.APPROVALS_REQUIRED ?? '1');
   const coordinators = (raw.COORDINATORS ?? '').split(',').filter((a) => a.trim()).length;

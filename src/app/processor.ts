@@ -32,7 +32,7 @@ import type { InboundJob } from './queues.ts';
  *   reply threaded to a request by its sender   → the organisation adds fields
  *   join_request                                → duplicate? answer it : new request
  *   withdrawal from a signatory's address       → withdrawal request
- *   other                                       → forwarded to coordinators or left (OTHER_MAIL)
+ *   other                                       → forwarded to coordinators or left (UNRELATED_MAIL)
  *
  * Nothing lost, nothing twice: the raw message stays in the spool until this
  * returns (a crash means the job is retried); every state change is atomic
@@ -465,7 +465,8 @@ export class Processor {
   }
 
   private async other(mail: MailInput, job: InboundJob): Promise<InboundOutcome> {
-    if (this.config.OTHER_MAIL !== 'forward') return 'left';
+    // Only UNRELATED_MAIL=forward sends it on; otherwise it stays where the watcher put it.
+    if (this.config.UNRELATED_MAIL !== 'forward') return 'left';
     // Never forward the coordinators' own mail back to them.
     if (coordinatorSender(mail, this.config.COORDINATORS).ok) return 'left';
     await this.sendToCoordinators(inboundMailId(job.key, 'other_forward'), 'other_forward', {

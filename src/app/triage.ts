@@ -1,6 +1,6 @@
 import type { Config } from '../../config/schema.ts';
 import { MimeError, parseRaw } from '../adapters/mime/index.ts';
-import { decideDisposition, type Disposition } from '../domain/disposition.ts';
+import { decideDisposition, headerMessageIds, type Disposition } from '../domain/disposition.ts';
 import { understand } from '../domain/understand/index.ts';
 
 export interface TriageResult {
@@ -13,11 +13,12 @@ export type Triage = (raw: Buffer) => Promise<TriageResult>;
 
 /**
  * The watcher's quick reading of a message, to file it in the folder that
- * says what became of it. The processor reads it again in full; this only
- * decides the folder, and never throws: unreadable mail is quarantined.
+ * says what became of it, or leave it where it is when it is not the desk's
+ * business. The processor reads it again in full; this only decides the
+ * folder, and never throws: unreadable mail is quarantined.
  */
-export function createTriage(config: Pick<Config, 'COALITION_ADDRESS' | 'COORDINATORS' | 'OTHER_MAIL'>): Triage {
-  const ctx = { coalitionAddress: config.COALITION_ADDRESS, coordinators: config.COORDINATORS, otherMail: config.OTHER_MAIL };
+export function createTriage(config: Pick<Config, 'COALITION_ADDRESS' | 'COORDINATORS' | 'UNRELATED_MAIL'>): Triage {
+  const ctx = { coalitionAddress: config.COALITION_ADDRESS, coordinators: config.COORDINATORS, unrelatedMail: config.UNRELATED_MAIL };
   return async (raw) => {
     let mail;
     try {
@@ -28,9 +29,20 @@ export function createTriage(config: Pick<Config, 'COALITION_ADDRESS' | 'COORDIN
     }
     try {
       const reading = understand(mail, { coalitionAddress: config.COALITION_ADDRESS, knownCoordinators: config.COORDINATORS });
-      return { ...decideDisposition(mail, reading.kind, ctx), messageId: mail.messageId };
+      const robot = reading.kind === 'auto_reply' || reading.kind === 'bounce';
+      // The reader shows a returned message/rfc822 without its Message-ID; the raw body still has it
+      // (RFC 2046 §5.2.1: such a part is 7bit, 8bit or binary, never encoded). Only robots need it.
+      const returned = robot ? headerMessageIds(bodyOf(raw)) : [];
+      return { ...decideDisposition(mail, reading, ctx, returned), messageId: mail.messageId };
     } catch (err) {
       return { disposition: 'quarantine', reason: `could not be understood: ${(err as Error).message}`, messageId: mail.messageId };
     }
   };
+}
+
+/** Everything after the message's own header block (its own Message-ID is not a returned one). */
+function bodyOf(raw: Buffer): string {
+  const text = raw.toString('latin1');
+  const end = /\r?\n\r?\n/.exec(text);
+  return end ? text.slice(end.index + end[0].length) : '';
 }

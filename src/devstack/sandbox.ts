@@ -47,7 +47,8 @@ export async function startSandbox(base: Record<string, string | undefined>): Pr
     stops.push(() => smtp.stop());
     const env: Record<string, string> = {
       COORDINATOR_AUTH: 'token',
-      OTHER_MAIL: 'forward',
+      // A tester writing anything to info@ sees it reach the coordinators, instead of nothing happening.
+      UNRELATED_MAIL: 'forward',
       UNDO_WINDOW: '1m',
       ...Object.fromEntries(Object.entries(base).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== '')),
       COALITION_ADDRESS: info,

@@ -1,40 +1,99 @@
 import { domainOf, sameAddress, type MailInput } from './mail.ts';
+import type { Kind } from './understand/index.ts';
 
 /**
- * Which folder a message is filed in once it is queued: what a coordinator
- * browsing the mailbox should see at a glance.
- *  - processed: the desk acts on it (requests, withdrawals, coordinators' and
- *    organisations' replies to our mail, other mail forwarded to coordinators);
- *  - ignored: automatic mail (auto-replies, bounces) and mail nobody asked the desk about;
+ * What becomes of a message in the mailbox once the desk has looked at it: what a
+ * coordinator browsing the mailbox should see at a glance, and what the institute's
+ * staff, who read the same info@ INBOX, must still find there.
+ *  - processed: the desk acts on it (requests, withdrawals, possible requests,
+ *    coordinators' mail, replies to our mail; with UNRELATED_MAIL=forward all other
+ *    human mail too);
+ *  - ignored: automatic mail (auto-replies, bounces) answering our mail; with
+ *    UNRELATED_MAIL=folder all other mail too;
+ *  - leave: not the desk's business (with UNRELATED_MAIL=leave, the default): it stays
+ *    in the watched folder as it arrived, and no job is queued;
  *  - quarantine: could not be read at all (decided before this, by the reader).
  */
-export type Disposition = 'processed' | 'ignored' | 'quarantine';
+export type Disposition = 'processed' | 'ignored' | 'quarantine' | 'leave';
+
+/** UNRELATED_MAIL: what the desk does with mail that is not its business. */
+export type UnrelatedMail = 'leave' | 'folder' | 'forward';
 
 export interface DispositionContext {
   coalitionAddress: string;
   coordinators: string[];
-  otherMail: 'forward' | 'folder';
+  unrelatedMail: UnrelatedMail;
 }
 
 export const REFERENCE_RE = /\bREQ-[0-9A-Z]{5,}\b/;
 
-/** True when the message answers one of ours (our Message-IDs end in the coalition's domain) or names a request. */
-export function answersUs(mail: MailInput, coalitionAddress: string): boolean {
-  const ours = `@${domainOf(coalitionAddress)}>`;
-  const ids = [mail.inReplyTo ?? '', ...mail.references].map((s) => s.toLowerCase());
-  return ids.some((id) => id.endsWith(ours)) || REFERENCE_RE.test(mail.subject);
+/** True when `id` (`<local@domain>`) is one of ours: every Message-ID the desk sends ends in the coalition's domain. */
+export function isOurMessageId(id: string, coalitionAddress: string): boolean {
+  return id.trim().toLowerCase().endsWith(`@${domainOf(coalitionAddress)}>`);
 }
 
+/** True when the message answers one of ours (In-Reply-To / References) or names a request in its subject. */
+export function answersUs(mail: MailInput, coalitionAddress: string): boolean {
+  const ids = [mail.inReplyTo ?? '', ...mail.references];
+  return ids.some((id) => isOurMessageId(id, coalitionAddress)) || REFERENCE_RE.test(mail.subject);
+}
+
+// A Message-ID header line (RFC 5322 §3.6.4), possibly folded; Original-Message-ID is the MDN's (RFC 8098 §3.2.5).
+const MESSAGE_ID_LINE = /^(?:original-)?message-id:[ \t]*(?:\r?\n[ \t]+)?(<[^<>\s]+>)/gim;
+
+/**
+ * The Message-IDs named by header lines in `text`: in a DSN's returned message
+ * (message/rfc822) or returned headers (text/rfc822-headers, RFC 6522), or in the
+ * original an auto-reply quotes. Pass a message's body only, never its own header block.
+ */
+export function headerMessageIds(text: string): string[] {
+  return [...text.matchAll(MESSAGE_ID_LINE)].map((m) => m[1] ?? '').filter(Boolean);
+}
+
+/**
+ * True when automatic mail answers OUR mail, not someone else's: it threads to one of
+ * our Message-IDs or names a request, or the message it returns or quotes (given as
+ * `returnedIds`, or in a returned-headers part) carries one of our Message-IDs.
+ */
+export function answersOurMail(mail: MailInput, coalitionAddress: string, returnedIds: readonly string[] = []): boolean {
+  if (answersUs(mail, coalitionAddress)) return true;
+  const returned = [...returnedIds, ...mail.attachments.filter((a) => a.isMessage).flatMap((a) => headerMessageIds(a.text ?? ''))];
+  return returned.some((id) => isOurMessageId(id, coalitionAddress));
+}
+
+/** The reader's verdict, as far as the folder depends on it. */
+export interface ReadingForDisposition {
+  kind: Kind;
+  /** A possible request: coordinators are shown it, so it is the desk's business. */
+  possible: boolean;
+}
+
+/**
+ * Which folder a message goes to. Only the desk's own business is filed under
+ * Coalition/…: requests, withdrawals and possible requests, coordinators' mail,
+ * replies to the desk, and robots answering our mail. Everything else is unrelated
+ * mail, handled as UNRELATED_MAIL says; `returnedIds` are the Message-IDs found in
+ * the body of automatic mail (see headerMessageIds).
+ */
 export function decideDisposition(
   mail: MailInput,
-  kind: 'join_request' | 'withdrawal' | 'auto_reply' | 'bounce' | 'other',
+  reading: ReadingForDisposition,
   ctx: DispositionContext,
+  returnedIds: readonly string[] = [],
 ): { disposition: Disposition; reason: string } {
-  if (kind === 'auto_reply' || kind === 'bounce') return { disposition: 'ignored', reason: kind };
+  const { kind } = reading;
+  if (kind === 'auto_reply' || kind === 'bounce') {
+    if (answersOurMail(mail, ctx.coalitionAddress, returnedIds)) return { disposition: 'ignored', reason: kind };
+    // Someone else's out-of-office or bounce: never forwarded (RFC 3834), and left where the staff look for it.
+    if (ctx.unrelatedMail === 'leave') return { disposition: 'leave', reason: `unrelated: ${kind} to someone else's mail` };
+    return { disposition: 'ignored', reason: `${kind} to someone else's mail` };
+  }
   if (kind === 'join_request' || kind === 'withdrawal') return { disposition: 'processed', reason: kind };
+  if (reading.possible) return { disposition: 'processed', reason: 'possible request' };
   const from = mail.from[0]?.address ?? '';
   if (ctx.coordinators.some((c) => sameAddress(c, from))) return { disposition: 'processed', reason: 'from a coordinator' };
   if (answersUs(mail, ctx.coalitionAddress)) return { disposition: 'processed', reason: 'reply to the desk' };
-  if (ctx.otherMail === 'forward') return { disposition: 'processed', reason: 'other: forwarded to coordinators' };
-  return { disposition: 'ignored', reason: 'other' };
+  if (ctx.unrelatedMail === 'forward') return { disposition: 'processed', reason: 'other: forwarded to coordinators' };
+  if (ctx.unrelatedMail === 'folder') return { disposition: 'ignored', reason: 'other' };
+  return { disposition: 'leave', reason: 'unrelated' };
 }

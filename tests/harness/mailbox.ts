@@ -100,3 +100,57 @@ export async function deliver(dovecot: Dovecot, to: string, raw: string | Buffer
     lmtp.close();
   }
 }
+
+export interface FlaggedMessage {
+  uid: number;
+  messageId: string;
+  subject: string;
+  flags: string[];
+}
+
+/** UID, Message-ID and flags of every message in a folder (FETCH FLAGS ENVELOPE only: reading them sets no flag). */
+export async function flagsIn(dovecot: Dovecot, address: string, folder = 'INBOX'): Promise<FlaggedMessage[]> {
+  const c = imapAs(dovecot, address);
+  await c.connect();
+  try {
+    if (!(await c.list()).some((m) => m.path === folder)) return [];
+    const lock = await c.getMailboxLock(folder);
+    try {
+      const out: FlaggedMessage[] = [];
+      for await (const m of c.fetch('1:*', { uid: true, flags: true, envelope: true })) {
+        out.push({ uid: m.uid, messageId: m.envelope?.messageId ?? '', subject: m.envelope?.subject ?? '', flags: [...(m.flags ?? [])].sort() });
+      }
+      return out;
+    } finally {
+      lock.release();
+    }
+  } finally {
+    await c.logout().catch(() => undefined);
+  }
+}
+
+/**
+ * An IMAP client logged in as `address` itself (not the master user) that records
+ * every command it sends, as imapflow writes it on the wire (`3 UID FETCH 5 (UID BODY.PEEK[])`).
+ */
+export function recordingClient(dovecot: Dovecot, address: string, password: string): { client: ImapFlow; commands: string[] } {
+  const commands: string[] = [];
+  const quiet = (): void => undefined;
+  const client = new ImapFlow({
+    host: '127.0.0.1',
+    port: dovecot.imapPort,
+    secure: false,
+    doSTARTTLS: false,
+    auth: { user: address, pass: password },
+    logger: {
+      debug: (o: { src?: string; msg?: string }) => {
+        if (o.src === 'c' && typeof o.msg === 'string') commands.push(o.msg);
+      },
+      info: quiet,
+      warn: quiet,
+      error: quiet,
+    },
+  });
+  client.on('error', () => undefined);
+  return { client, commands };
+}

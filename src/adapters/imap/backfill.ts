@@ -1,7 +1,7 @@
 import type { Config } from '../../../config/schema.ts';
 import type { Logger } from '../log.ts';
 import { createImapClient, imapSettings, MailboxError, withTimeout } from './connect.ts';
-import { ensureFolders, namespaceOf, serverPath, type Disposition, type FolderNames } from './folders.ts';
+import { ensureFolders, namespaceOf, placeOf, serverPath, type Disposition, type FolderNames } from './folders.ts';
 import { META_QUERY, toMeta, type Triage } from './ingest.ts';
 import type { HandOffResult } from './ledger.ts';
 import { isBefore } from './watcher.ts';
@@ -15,8 +15,9 @@ export interface BackfillRow {
   subject: string;
   disposition: Disposition;
   reason: string;
-  /** What happened: 'would' in a dry run; 'already' when it was handed off before. */
+  /** What happened: 'would' in a dry run; 'already' when it was handed off (or left) before. */
   result: HandOffResult | 'would' | 'already';
+  /** Where it is (or would be) filed; the watched mailbox itself for 'leave'. */
   folder: string;
 }
 
@@ -24,7 +25,9 @@ export interface BackfillRow {
  * Processes, on purpose, mail the watcher leaves alone: INTERNALDATE from
  * `since` up to PROCESS_SINCE (or `until`, whichever is earlier), through the
  * same hand-off as the watcher (so it queues nothing twice, even while the
- * watcher runs). A dry run only fetches and triages: no job, no move, no folder.
+ * watcher runs). Mail that is not the desk's business is left where it is, with a
+ * seen record, as the watcher does. A dry run only fetches (BODY.PEEK) and triages:
+ * no job, no move, no folder.
  */
 export async function runBackfill(o: {
   config: Config;
@@ -68,7 +71,7 @@ export async function runBackfill(o: {
           if (o.dryRun) {
             const p = await parts.ingestor.preview(client, meta);
             const disposition = p.already?.folder ?? p.disposition;
-            row = { ...base, disposition, reason: p.already ? p.already.reason : p.reason, result: p.already ? 'already' : 'would', folder: folders[disposition] };
+            row = { ...base, disposition, reason: p.already ? p.already.reason : p.reason, result: p.already ? 'already' : 'would', folder: placeOf(disposition, folders, config.IMAP_MAILBOX) };
           } else {
             const out = await parts.ingestor.handle(client, meta, uidValidity, folders);
             if (!out) continue;

@@ -17,12 +17,18 @@ export function serverPath(configured: string, ns: { delimiter: string; prefix?:
   return prefix && !path.startsWith(prefix) ? prefix + path : path;
 }
 
-export type Disposition = 'processed' | 'ignored' | 'quarantine';
-
 export interface FolderNames {
   processed: string;
   ignored: string;
   quarantine: string;
+}
+
+/** Filed in one of the folders, or 'leave': left in the watched mailbox as it arrived. */
+export type Disposition = keyof FolderNames | 'leave';
+
+/** Server path a message of this disposition ends in: its folder, or the watched mailbox itself. */
+export function placeOf(d: Disposition, folders: FolderNames, mailbox: string): string {
+  return d === 'leave' ? mailbox : folders[d];
 }
 
 /** The server's delimiter and personal-namespace prefix (from NAMESPACE, else LIST). */

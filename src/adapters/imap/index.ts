@@ -1,7 +1,7 @@
 export { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.ts';
 export { advance, CheckpointStore, planScan, resolveProcessSince, uidsFrom, type Checkpoint, type ScanPlan } from './checkpoint.ts';
 export { createImapClient, imapSettings, MailboxError, type ImapSettings } from './connect.ts';
-export { ensureFolders, serverPath, type Disposition, type FolderNames } from './folders.ts';
+export { ensureFolders, placeOf, serverPath, type Disposition, type FolderNames } from './folders.ts';
 export { Ingestor, type Outcome, type Triage, type TriageVerdict } from './ingest.ts';
 export { DEFAULT_INBOUND_JOB_OPTIONS, INBOUND_JOB_NAME, IngestLedger, type QuarantineRecord, type SeenRecord } from './ledger.ts';
 export { RedisLock } from './lock.ts';

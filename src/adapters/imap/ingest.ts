@@ -2,7 +2,7 @@ import type { FetchMessageObject, ImapFlow } from 'imapflow';
 import type { Logger } from '../log.ts';
 import { InboundJob } from '../../app/queues.ts';
 import { MailboxError } from './connect.ts';
-import type { Disposition, FolderNames } from './folders.ts';
+import { placeOf, type Disposition, type FolderNames } from './folders.ts';
 import type { HandOffResult, IngestLedger, SeenRecord } from './ledger.ts';
 import { keyWithoutBody, messageKey, normalizeMessageId } from './message-key.ts';
 
@@ -45,7 +45,7 @@ export interface Outcome {
   disposition: Disposition;
   result: HandOffResult;
   reason: string;
-  /** Server path the message was moved to. */
+  /** Server path the message is in now: the folder it was moved to, or the watched mailbox when it was left. */
   folder: string;
 }
 
@@ -55,9 +55,10 @@ export interface IngestorOptions {
 }
 
 /**
- * One message through the front door: size check → download → triage →
+ * One message through the front door: size check → download (BODY.PEEK) → triage →
  * spool + job + seen record (one transaction) → MOVE to the folder of its
- * disposition. The caller advances the checkpoint only after this returns, so
+ * disposition; or, for mail that is not the desk's business, the seen record
+ * alone and no MOVE. The caller advances the checkpoint only after this returns, so
  * a crash at any point leaves the message in the mailbox to be looked at again,
  * and the seen record keeps that second look from queueing it twice.
  */
@@ -109,6 +110,7 @@ export class Ingestor {
     if (verdict.disposition === 'quarantine') {
       return this.quarantine(client, meta, uidValidity, folders, key, verdict.reason, verdict.messageId);
     }
+    if (verdict.disposition === 'leave') return this.leave(client, meta, uidValidity, folders, key, verdict);
     const folder = folders[verdict.disposition];
     const record: SeenRecord = {
       key,
@@ -155,6 +157,9 @@ export class Ingestor {
   }
 
   private async download(client: ImapFlow, uid: number): Promise<Buffer | null> {
+    // imapflow asks for `source` as BODY.PEEK[] (never BODY[], which sets \Seen, RFC 3501 §6.4.5):
+    // the staff reading the same mailbox still see the mail the desk leaves there as unread.
+    // tests/integration/ingest/leave.test.ts reads the FETCH off the wire and the flags off the server.
     const m = await client.fetchOne(String(uid), { uid: true, source: true }, { uid: true });
     return m && m.source ? m.source : null;
   }
@@ -179,10 +184,49 @@ export class Ingestor {
     return { uid: meta.uid, key, disposition: 'quarantine', result, reason, folder: folders.quarantine };
   }
 
+  /**
+   * Not the desk's business: only a seen record (no spool, no job), and no MOVE or
+   * STORE, so the message stays in the mailbox as it arrived, \Seen untouched (the
+   * download was a BODY.PEEK). The caller advances the checkpoint past it.
+   */
+  private async leave(
+    client: ImapFlow,
+    meta: MessageMeta,
+    uidValidity: string,
+    folders: FolderNames,
+    key: string,
+    verdict: TriageVerdict,
+  ): Promise<Outcome> {
+    const messageId = meta.messageId ?? normalizeMessageId(verdict.messageId);
+    const at = new Date().toISOString();
+    const result = await this.ledger.leave({
+      key,
+      folder: 'leave',
+      queued: false,
+      mailbox: this.o.mailbox,
+      uidValidity,
+      uid: meta.uid,
+      messageId,
+      reason: verdict.reason,
+      at,
+    });
+    if (result === 'duplicate') {
+      // A copy of a message dealt with before (same Message-ID, or same bytes) goes where the first went.
+      const seen = await this.ledger.seen(key);
+      if (seen) return this.fileDuplicate(client, meta, folders, seen);
+    }
+    this.logger.info({ uid: meta.uid, key, disposition: 'leave', folder: this.o.mailbox, reason: verdict.reason, result }, 'message left in the mailbox');
+    return { uid: meta.uid, key, disposition: 'leave', result, reason: verdict.reason, folder: this.o.mailbox };
+  }
+
   private async fileDuplicate(client: ImapFlow, meta: MessageMeta, folders: FolderNames, seen: SeenRecord): Promise<Outcome> {
-    const folder = folders[seen.folder];
-    await this.move(client, meta.uid, folder);
-    this.logger.info({ uid: meta.uid, key: seen.key, folder, firstUid: seen.uid }, 'message was handed off before; filed only');
+    const folder = placeOf(seen.folder, folders, this.o.mailbox);
+    // Left before: it stays where it is, untouched (a rescan after a UIDVALIDITY change, a backfill).
+    if (seen.folder !== 'leave') await this.move(client, meta.uid, folder);
+    this.logger.info(
+      { uid: meta.uid, key: seen.key, folder, disposition: seen.folder, firstUid: seen.uid },
+      seen.folder === 'leave' ? 'message was left before; left alone' : 'message was handed off before; filed only',
+    );
     return { uid: meta.uid, key: seen.key, disposition: seen.folder, result: 'duplicate', reason: seen.reason, folder };
   }
 

@@ -14,6 +14,7 @@ import type { Spool } from './spool.ts';
  */
 export interface SeenRecord {
   key: string;
+  /** Where it went; 'leave' when it was left in the watched mailbox (then `queued` is false). */
   folder: Disposition;
   queued: boolean;
   mailbox: string;
@@ -95,6 +96,17 @@ export class IngestLedger {
       // Queues BullMQ's addJob script on the transaction (as FlowProducer does); it runs at EXEC.
       await j.addJob(tx as unknown as Parameters<Job['addJob']>[0]);
       return 'queued';
+    });
+  }
+
+  /**
+   * Records a message the desk leaves in the mailbox (not its business): the seen
+   * record alone, no spool and no job, so a rescan or a backfill finds it handled.
+   */
+  async leave(record: SeenRecord): Promise<HandOffResult> {
+    return this.inTransaction(record.key, async (tx) => {
+      tx.set(this.seenKey(record.key), JSON.stringify(record));
+      return 'recorded';
     });
   }
 

@@ -20,7 +20,7 @@ import {
 describe('coordinators deciding by reply', () => {
   let desk: Desk;
   beforeAll(async () => {
-    desk = await startDesk({ COORDINATOR_AUTH: 'token', UNDO_WINDOW: '0', OTHER_MAIL: 'forward' });
+    desk = await startDesk({ COORDINATOR_AUTH: 'token', UNDO_WINDOW: '0', UNRELATED_MAIL: 'forward' });
   });
   afterAll(async () => {
     await desk?.close();

@@ -76,6 +76,27 @@ describe('configuration', () => {
     expect(hasMailbox(c)).toBe(false);
   });
 
+  it('leaves unrelated mail in the mailbox unless UNRELATED_MAIL says folder or forward', () => {
+    expect(loadConfig(minimal, NO_FILE).UNRELATED_MAIL).toBe('leave');
+    expect(loadConfig({ ...minimal, UNRELATED_MAIL: 'folder' }, NO_FILE).UNRELATED_MAIL).toBe('folder');
+    expect(loadConfig({ ...minimal, UNRELATED_MAIL: 'forward' }, NO_FILE).UNRELATED_MAIL).toBe('forward');
+    expect(problemsOf({ ...minimal, UNRELATED_MAIL: 'delete' })).toEqual(['UNRELATED_MAIL']);
+  });
+
+  it('stops on the old OTHER_MAIL, naming it and UNRELATED_MAIL, in the one message with every other bad setting', () => {
+    let error: unknown;
+    try {
+      loadConfig({ ...minimal, OTHER_MAIL: 'forward', IMAP_PORT: 'not-a-port' }, NO_FILE);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const { problems, message } = error as ConfigError;
+    expect(problems.map((p) => p.variable).sort()).toEqual(['IMAP_PORT', 'OTHER_MAIL']);
+    expect(message).toMatch(/OTHER_MAIL is no longer read: use UNRELATED_MAIL instead \(OTHER_MAIL=forward is now UNRELATED_MAIL=forward/);
+    expect(problemsOf({ ...minimal, OTHER_MAIL: 'folder', UNRELATED_MAIL: 'folder' })).toEqual(['OTHER_MAIL']);
+  });
+
   it('treats empty values as unset', () => {
     const c = loadConfig({ ...minimal, IMAP_HOST: '', SMTP_USER: '' }, NO_FILE);
     expect(c.IMAP_HOST).toBeUndefined();
