@@ -54,6 +54,8 @@ const AUTO_BODY = [
   /\byour (?:message|e-?mail|request|enquiry|inquiry) (?:has been|was|is being) (?:received|registered|logged|forwarded)\b|\bwe will (?:get back to you|respond|reply|answer|contact you) (?:as soon as|shortly|within|soon)\b/,
   /\b(?:i|she|he) (?:no longer works?|am no longer with|is no longer with) (?:at|for|with|in)?\b|\bnuk (?:punoj|punon) me (?:ne|prane|per)\b/,
   /\bemaili (?:juaj )?do te lexohet\b/,
+  /\b(?:mesazh|pergjigje|email|njoftim)\w* (?:i |e )?(?:gjeneruar|derguar|krijuar|dhene) automatik\w*|\bgjeneruar automatikisht\b/,
+  /\b(?:kerkesa|mesazhi|emaili|letra) (?:juaj|jote|yt) (?:eshte |u )(?:regjistrua|regjistruar|marre|pranuar|perc\w*)\b|\bme numrin #?\d|\bbilet(?:a|en|es|ës)\b/,
   /\b(?:per ceshtje|ne rast(?:e)?) (?:urgjente|te ngutshme|emergjente|urgjence)\b/,
   /\b(?:for|in case of) (?:urgent|pressing|immediate|time-sensitive) (?:matters|issues|questions|requests|enquiries|inquiries|cases|assistance)\b|\bif (?:your (?:matter|request|message) is|it is) urgent\b|\bfor anything urgent\b/,
 ];

@@ -13,7 +13,7 @@ import {
   toNominative,
 } from './organisation.ts';
 import { findTowns, townForm } from './places.ts';
-import { collapse, fold, isAllCaps, nameKey, sentences } from './text.ts';
+import { collapse, fold, foldKeepCase, isAllCaps, nameKey, sentences } from './text.ts';
 
 /**
  * Organisation and contact details of a join request or withdrawal. Every
@@ -515,9 +515,38 @@ function isPersonal(address: MailAddress | null, own: string[]): boolean {
 
 // ---- the extraction ----------------------------------------------------------------
 
+/**
+ * Lines of a footer or disclaimer that name someone else: a donor ("funded by the X Foundation"), a
+ * network the organisation belongs to, a partner, the confidentiality notice. Their names are never
+ * the requester's.
+ */
+const DISCLAIMER =
+  /\b(?:funded|financed|co-?funded|supported|sponsored|made possible) by\b|\bwith the (?:financial |generous )?support of\b|\bin (?:partnership|cooperation|collaboration) with\b|\bpart of the\b[^.\n]{0,60}\bnetwork\b|\bthis (?:project|publication|programme|program|e-?mail|message|activity) (?:is|was|has|does|reflects)\b|\bdisclaimer\b|\bconfidential\b|\bsole responsibility\b|\b(?:financuar|bashkefinancuar|mbeshtetur|sponsorizuar|mundesuar) (?:nga|prej)\b|\bme (?:mbeshtetjen|perkrahjen|financimin) (?:financiare )?(?:e|te)\b|\bne (?:partneritet|bashkepunim) me\b|\bpjese e rrjetit\b|\bky (?:projekt|publikim|program|email|mesazh|aktivitet)\b|\bpergjegjesi(?:a|ne)? (?:e vetme|te plote)\b|\bkonfidencial\w*/;
+/** "member of the Balkan Network", "anëtare e Rrjetit ...": a network the organisation belongs to. */
+const MEMBER_OF = /\b(?:[Mm]embers? of (?:the )?|[Aa]net[a]r[e]? (?:e|i) )\p{Lu}/u;
+
+function withoutDisclaimers(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => (DISCLAIMER.test(fold(line)) || MEMBER_OF.test(foldKeepCase(line)) ? '' : line))
+    .join('\n');
+}
+
+/** "Shoqata X, Lushnjë", "Qendra Y – Kukës", "Forumi Z (Shkodër)": the town after the name is where it is, not its name. */
+function splitTrailingTown(name: string): { name: string; town: string | null } {
+  const m = /^(.*\S)\s*(?:,|\s[–—-])\s*(\p{Lu}[\p{L}-]+(?:\s\p{Lu}[\p{L}-]+)?)\s*$|^(.*\S)\s*\(\s*(\p{Lu}[\p{L}-]+(?:\s\p{Lu}[\p{L}-]+)?)\s*\)\s*$/u.exec(name);
+  if (!m) return { name, town: null };
+  const head = (m[1] ?? m[3])!;
+  const town = (m[2] ?? m[4])!;
+  return townForm(town) && head.split(/\s+/).length >= 1 ? { name: head, town } : { name, town: null };
+}
+
 export function extract(input: ExtractInput): Extracted {
   const confidence: Record<string, number> = {};
-  const { body, signature, attachments } = input;
+  const { attachments } = input;
+  // Names are looked for everywhere but in footers and disclaimers (a donor, a network, a partner).
+  const body = withoutDisclaimers(input.body);
+  const signature = withoutDisclaimers(input.signature);
   const ownText = signature ? `${body}\n\n${signature}` : body;
   const exclude = new Set<string>();
   for (const d of input.ownDomains) {
@@ -575,14 +604,17 @@ export function extract(input: ExtractInput): Extracted {
     introCandidates(attachments, ON_BEHALF, 0.45, 'attachment-on-behalf', attCands, exclude);
     parenCandidates(attachments, 0.45, 'attachment-acronym', attCands, exclude);
     subjectCandidates(attachments, attCands, exclude, input.sender);
+    orgPhraseCandidates(withoutDisclaimers(attachments), 0.4, attCands, exclude);
   }
   // A name that also appears in the signature or an attachment is more certain.
   const all = [...cands, ...attCands];
   const chosen = chooseName(cands.length ? cands : attCands, all);
   let orgName = chosen?.name ?? null;
   let acronym = chosen?.acronym ?? null;
+  let townOfName: string | null = null;
   if (orgName) {
     orgName = orgName.replace(/\s+/g, ' ').trim();
+    ({ name: orgName, town: townOfName } = splitTrailingTown(orgName));
     const corroborated = all.filter((c) => sameOrganisation(c.name, orgName!)).length;
     confidence['organization.name'] = Math.min(0.99, (chosen?.weight ?? 0.5) + (corroborated > 1 ? 0.05 : 0));
   } else confidence['organization.name'] = 0;
@@ -601,6 +633,7 @@ export function extract(input: ExtractInput): Extracted {
     confidence['organization.city'] = 0.95;
   }
   const people = [input.sender?.name, structured.contactName];
+  if (!city && townOfName) city = townOfName;
   if (!city && structured.address) city = cityFrom(structured.address, null);
   if (!city && signature) city = addressTown(signature, [orgName, ...people], false) ?? cityFrom(signature, orgName, people);
   // A letterhead line above the text ("Kukës", "Tiranë, 3 mars 2026").
@@ -665,6 +698,24 @@ export function extract(input: ExtractInput): Extracted {
       contactName = person;
       const p = phones(s)[0];
       if (p) contactPhone = p.phone;
+    }
+  }
+  if (!contactEmail && attachments && !isPersonal(input.replyTo, ownAddrs) && !isPersonal(input.sender, ownAddrs)) {
+    // A letter sent from a role mailbox (info@) that names its contact person with their own address.
+    const list = sentences(attachments.slice(0, 20_000));
+    for (const [i, line] of list.entries()) {
+      if (!DESIGNATION.test(line)) continue;
+      // "Personi i kontaktit:" on its own line names the person on the next.
+      const sent = /:\s*$/.test(line) && list[i + 1] ? `${line} ${list[i + 1]}` : line;
+      const email = EMAIL.exec(sent)?.[0];
+      if (!email || isOwn(email) || ROLE_LOCAL.test(email.split('@')[0]!)) continue;
+      contactEmail = email;
+      emailConf = 0.8;
+      const person = personIn(sent, personExclude);
+      if (person && !contactName) contactName = person;
+      const p = phones(sent)[0];
+      if (p && !contactPhone) contactPhone = p.phone;
+      break;
     }
   }
   if (!contactEmail && structured.email) {

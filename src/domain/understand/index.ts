@@ -3,7 +3,7 @@ import type { MailAddress, MailInput } from '../mail.ts';
 import { domainOf, header, sameAddress } from '../mail.ts';
 import { anyAutomatic, automaticSignals, autoReplyWording, isAutoReplySentence } from './automatic.ts';
 import { extract, FREE_MAIL } from './extract.ts';
-import { scoreIntent } from './intent.ts';
+import { mentionsMembership, scoreIntent } from './intent.ts';
 import { detectLanguage } from './language.ts';
 import { looksLikePhishing } from './phishing.ts';
 import { sentences } from './text.ts';
@@ -197,7 +197,13 @@ export function understand(mail: MailInput, opts: UnderstandOptions = {}): Readi
 
   if (kind === 'other') {
     // Wording that leans towards a request without making it clear: the coordinators decide.
-    const weak = intent.join >= POSSIBLE_THRESHOLD && !looksLikePhishing(mail, split.own);
+    // Never mass mail (a newsletter about OGP), never mail that speaks of neither joining, the coalition,
+    // its statement nor OGP: the net stays a net, not a second inbox.
+    const weak =
+      intent.join >= POSSIBLE_THRESHOLD &&
+      !signals.bulk &&
+      mentionsMembership(`${mail.subject}\n${source.text.own}`) &&
+      !looksLikePhishing(mail, split.own);
     return finish({ ...base, kind, language: lang.language, automatic, confidence, possibleReason: weak ? 'weak_wording' : null });
   }
 

@@ -15,6 +15,11 @@ export const ORG_WORDS =
 
 /** Phrases that name the coalition, its statement or OGP, never a requester. */
 const COALITION = /\b(?:coalition|koalicion\w*|ogp|open government|qeverisje te hapur|partneritet\w*|deklarat\w*|joint statement|statement)\b/;
+/**
+ * The coalition, its statement or OGP as the name itself. An organisation of its own may carry the
+ * words in its name ("Organizata për Qeverisje të Hapur Vendore", "Open Government Watch").
+ */
+const IS_COALITION = /\b(?:coalition|koalicion\w*|ogp|deklarat\w*|joint statement|statement)\b|^(?:the )?(?:open government|qeverisje te hapur|partneritet\w*)/;
 
 export const CONNECTORS = new Set(['për', 'per', 'e', 'i', 'të', 'te', 'së', 'se', 'dhe', 'and', 'for', 'of', 'on', 'the', 'de', 'në', 'ne', 'mbi', '&', 'in', 'mes', 'pa', 'a']);
 const LEADING_JUNK = new Set(['the', 'of', 'për', 'per', 'e', 'i', 'të', 'te', 'së', 'se', 'në', 'ne', 'and', 'dhe', 'on', 'in', 'for', 'a', 'mes', 'pa', 'de', '&', 'mbi']);
@@ -69,7 +74,7 @@ function openQuotes(tokens: string[]): number {
  * "Director of X", "Kryetari i X"): the organisation is X.
  */
 const ROLE_HEAD =
-  /^(?:board|bordi|bordit|director|directors|drejtor\w*|executive|chair\w*|president\w*|presidenc\w*|kryetar\w*|head|members?|anetar\w*|staff|stafi|team|ekipi|management|menaxhim\w*|secretary|sekretar\w*|assembly|asamble\w*|general|coordinator|koordinator\w*|representatives?|perfaqesues\w*|administrat\w*|leadership|udheheq\w*)$/;
+  /^(?:board|bordi|bordit|drejtues\w*|ekzekutiv\w*|keshill\w*|komitet\w*|director|directors|drejtor\w*|executive|chair\w*|president\w*|presidenc\w*|kryetar\w*|head|members?|anetar\w*|staff|stafi|team|ekipi|management|menaxhim\w*|secretary|sekretar\w*|assembly|asamble\w*|general|coordinator|koordinator\w*|representatives?|perfaqesues\w*|administrat\w*|leadership|udheheq\w*)$/;
 const ROLE_LINK = /^(?:of|i|e|te|të|se|së)$/i;
 
 function withoutRoleHead(t: string[]): string[] {
@@ -176,13 +181,17 @@ export function hasOrgWord(s: string): boolean {
 export function plausibleName(name: string, exclude: Set<string>): boolean {
   const key = nameKey(name);
   if (key.length < 2 || key.length > 120) return false;
-  if (mentionsCoalition(name)) return false;
+  if (IS_COALITION.test(fold(name))) return false;
   if (exclude.has(key)) return false;
   const first = key.split(' ')[0] ?? '';
   if (NOT_A_NAME.has(first) && key.split(' ').length === 1) return false;
   if (NOT_A_NAME.has(key)) return false;
   if (/@|https?:|www\./i.test(name)) return false;
   if (/^\d/.test(name)) return false;
+  // A generic word alone ("NGO", "Organizata", "Shoqata") names no organisation.
+  if (/^(?:ngo|ojq|oshc|cso|npo|ong|the )?(?:ngo|ojq|oshc|cso|npo|ong|organizat\w*|organi[sz]ation|shoqat\w*|association|qend\w*|cent(?:er|re)|fondacion\w*|foundation|institut\w*|rrjet\w*|network|forum\w*|grup\w*|group)$/.test(key)) return false;
+  // A country is where the organisation is, not its name.
+  if (/^(?:shqip[eë]ri[ae]?|albania|kosov[eëo]s?|kosova|maqedoni\w*|north macedonia|montenegro|mali i zi|serbi\w*|greqi\w*|greece|itali\w*|italy|evrop\w*|europe|ballkan\w*|balkans?)$/i.test(key.replace(/[.!]+$/, ''))) return false;
   // A town alone ("Berati", "Tirana") is where the organisation is, not its name.
   if (townForm(name) !== null) return false;
   return true;

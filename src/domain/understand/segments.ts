@@ -189,7 +189,7 @@ export function splitText(text: string, subject = ''): Split {
 }
 
 const CLOSING =
-  /^(?:(?:with )?(?:best|kind|warm|warmest|many|kindest)?\s*(?:regards|wishes|greetings|thanks)|regards|sincerely|yours(?: sincerely| faithfully| truly)?|thanks?(?: you)?(?: in advance)?|thank you(?: very much)?|cheers|respectfully|cordially|all the best|best|me respekt|me konsiderat[eë](?: t[eë] lart[eë])?|me nderime|faleminderit(?: shum[eë])?|ju faleminderit|p[eë]rsh[eë]ndetje(?: t[eë] p[eë]rzemërta| t[eë] p[eë]rzemerta)?|t[eë] fala|gjith[eë] t[eë] mirat|respekte|me mir[eë]njohje|ju p[eë]rsh[eë]ndes)[\s,.!]*$/i;
+  /^(?:(?:with )?(?:best|kind|warm|warmest|many|kindest)?\s*(?:regards|wishes|greetings|thanks)|regards|sincerely|yours(?: sincerely| faithfully| truly)?|thanks?(?: you)?(?: in advance)?|thank you(?: very much)?|cheers|respectfully|cordially|all the best|best|me respekt|me konsiderat[eë](?: t[eë] lart[eë])?|me nderime|faleminderit(?: shum[eë])?|ju faleminderit|p[eë]rsh[eë]ndetje(?: t[eë] p[eë]rzemërta| t[eë] p[eë]rzemerta)?|t[eë] fala|gjith[eë] t[eë] mirat|respekte|me mir[eë]njohje|ju p[eë]rsh[eë]ndes|duke ju fal[eë]nderuar(?: p[eë]r [\p{L} ]{1,30})?|n[eë] pritje t[eë] p[eë]rgjigjes(?: suaj)?|looking forward to (?:your|hearing)[\p{L} ]{0,30})[\s,.!]*$/iu;
 
 /** Index (in own lines) where the signature starts, -1 when there is none. */
 function signatureStart(own: string[]): number {

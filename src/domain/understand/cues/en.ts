@@ -55,6 +55,7 @@ export const EN: LanguageCues = {
   ],
   otherObject: [
     { re: "\\bjoin (?:[\\w'-]+ ){0,3}(?:conference|meeting|event|webinar|session|call|workshop|training|discussion|panel|roundtable|launch|celebration|zoom|teams|meet|forum on|debate|festival|march|protest|mailing|newsletter|group chat|whatsapp|viber|sessions|meetings|events|trainings)s?\\b", example: 'I would like to join your next meeting on the action plan.' },
+    { re: '\\b(?:join|part of) (?:your|the|our) (?:team|staff|company|office)\\b|\\b(?:position|vacancy|job|internship|post) (?:of|as|at|with)\\b', example: 'I would be glad to join your team as a project assistant.' },
     { re: '\\bas (?:an )?observers?\\b', example: 'We would like to join the coalition meetings as an observer.' },
     { re: '\\bsign(?:ing)? (?:up )?(?:for|to) (?:the |your |our )?(?:[\\w-]+ ){0,2}(?:newsletter|mailing list|updates|webinar|training|event)', example: 'We would like to sign up for the coalition newsletter.' },
   ],

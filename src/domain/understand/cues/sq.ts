@@ -30,7 +30,6 @@ export const SQ: LanguageCues = {
     { re: `\\bperfshih${MP}\\b`, example: 'Kërkojmë të përfshihemi në listën e nënshkruesve.' },
     { re: `\\b(?:regjistroh|listoh|shtoh|pranoh|rreshtoh)${MP}\\b`, example: 'Do të dëshironim të pranoheshim si anëtarë të koalicionit.' },
     { re: '\\bmbeshtes(?:im|in|nim|te)? (?:plotesisht |fuqimisht )?(?:deklarat|koalicion|nism)\\w*', example: 'Ne mbështesim plotësisht deklaratën e koalicionit.' },
-    { re: '\\bapliko(?:j|jme|jne|je|n|nim|nte)\\b', example: 'Aplikojmë për anëtarësim në koalicion.' },
   ],
   joinUs: [
     { re: '\\b(?:te |ta |qe te )?na (?:shtoni|perfshini|listoni|regjistroni|pranoni|konsideroni|numeroni|fusni|vendosni|rreshtoni)\\b', example: 'Ju lutem na shtoni në listën e nënshkruesve të deklaratës.' },
@@ -80,6 +79,7 @@ export const SQ: LanguageCues = {
   ],
   otherObject: [
     { re: '\\b(?:bashkoh|bashku|marr\\w* pjese)\\w* (?:\\w+ ){0,3}(?:takim|konference|trajnim|webinar|seminar|tryez|diskutim|event|aktivitet|lista e (?:postimeve|email))\\w*', example: 'Do të donim të bashkoheshim në takimin e radhës të koalicionit.' },
+    { re: '\\b(?:pjese e|ne) (?:ekipit|stafit|punonjesve)\\b|\\bpozicion\\w*|\\bvend(?:in)? (?:e )?pune\\b', example: 'Do të doja shumë të bëhesha pjesë e ekipit tuaj si asistente projekti.' },
     { re: '\\bsi (?:vezhgues|vezhguese)\\b', example: 'Dëshirojmë të marrim pjesë në takimet e koalicionit si vëzhgues.' },
   ],
   negation: [
@@ -109,6 +109,7 @@ export const SQ: LanguageCues = {
     { re: '\\bterhiq(?:emi|et|en|em|eshim|ej)\\b', example: 'Organizata jonë tërhiqet nga koalicioni.' },
     { re: '\\bterheq(?:je|jen|ja|jes|im|in)\\b|\\bterhequr\\b', example: 'Ju njoftojmë tërheqjen tonë nga deklarata e përbashkët.' },
     { re: '\\bhiq(?:ni|et|im|ur)? (?:emrin|emri|organizaten|organizata|nenshkrimin|nenshkrimi|logon|logoja)\\b|\\bte hiqet\\b|\\bna hiqni\\b', example: 'Ju lutem hiqni emrin tonë nga lista e nënshkruesve.' },
+    { re: '\\b(?:me |te |ta )?na (?:hiqni|hiqeni|hiq|hjek\\w*|heq\\w*)\\b', example: 'Ju lutem me na hjek prej listës së nënshkruesve të deklaratës.' },
     { re: '\\bheqjen e (?:emrit|organizates|nenshkrimit)\\b', example: 'Kërkojmë heqjen e emrit të organizatës nga deklarata.' },
     { re: `\\blargoh${MP}\\b|\\blargim(?:i|in)? (?:nga|e organizates|tone)`, example: 'Shoqata jonë largohet nga koalicioni.' },
     { re: '\\bpezullo\\w*|\\bpezullim\\w*', example: 'Pezullojmë anëtarësimin tonë në koalicion.' },
