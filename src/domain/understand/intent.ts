@@ -146,8 +146,11 @@ function speaksForItself(sentence: string, f: string): boolean {
   return words.some((w, i) => (i > 0 && /^["“„«(]?\p{Lu}/u.test(w)) || /^[\p{Lu}]{2,}\b/u.test(w));
 }
 
-/** The score of one sentence: 2 a clear request, 1–1.5 leaning towards one, 0 none. */
-export function sentenceScores(sentence: string): { join: number; withdrawal: number } {
+/**
+ * The score of one sentence: 2 a clear request, 1–1.5 leaning towards one, 0 none. A title (the
+ * subject) is the sender's own by definition.
+ */
+export function sentenceScores(sentence: string, opts: { title?: boolean } = {}): { join: number; withdrawal: number } {
   const f = fold(maskNames(sentence));
   let join = 0;
   let withdrawal = 0;
@@ -167,8 +170,12 @@ export function sentenceScores(sentence: string): { join: number; withdrawal: nu
         if (CONDITION_QUESTION.test(f) && !hits.some((h) => h.us)) join = 0;
         else if (POLITE_REQUEST.test(f) || hits.some((h) => h.us)) join = object ? 2 : 1.5;
         else if (MAY_WE.test(f)) join = 1;
-      } else if (wish) join = object ? 2 : 1.5;
-      else join = object && FIRST.test(f) ? 1 : 0.5;
+      } else if (wish) {
+        // A clear request is the sender's own: "we", "our", a first-person verb, "add us", or the
+        // organisation wishing it ("X wishes to join"); "cities can join OGP" asks for nothing.
+        const own = opts.title === true || FIRST.test(f) || hits.some((h) => h.us) || firstPersonVerb;
+        join = own ? (object ? 2 : 1.5) : 1;
+      } else join = object && FIRST.test(f) ? 1 : 0.5;
     }
   }
   if (WITHDRAW.test(f) && !WITHDRAW_NOT.test(f) && speaksForItself(sentence, f)) {
@@ -238,7 +245,8 @@ export function scoreIntent(input: { text: string; subject?: string; attachmentT
   const fs = fold(maskNames(subject));
   const subjectTarget = OBJECT.test(fs);
   if (subject.trim() !== '' && !isReply) {
-    const sc = sentenceScores(subject);
+    // A subject is a title the sender gives its own mail ("Request to join the coalition – X").
+    const sc = sentenceScores(subject, { title: true });
     // A subject weighs half, or fully when the message says nothing else.
     const weight = input.text.trim().length < 40 ? 1 : 0.5;
     join += Math.max(sc.join, TITLE_JOIN.test(fs) ? 1 : 0) * weight;

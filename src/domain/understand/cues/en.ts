@@ -42,7 +42,7 @@ export const EN: LanguageCues = {
   ],
   firstPerson: [
     { re: "\\b(?:we|we'?d|we'?re|our|ours|us|i|i'?d|my|me)\\b", example: 'We would like to join the coalition.' },
-    { re: '\\b(?:wishes|wants|requests|would like|hereby|asks|intends|has decided)\\b', example: 'The Green Valley Trust wishes to sign the statement.' },
+    { re: '\\b(?:wishes|wants|requests|would like|hereby|asks|intends|has decided|decided|is (?:glad|happy|pleased|keen|eager|ready|willing|honou?red|proud)|would be (?:glad|happy|pleased|honou?red|proud|delighted)|kindly|please)\\b', example: 'The Green Valley Trust wishes to sign the statement.' },
   ],
   readerJoins: [
     { re: '^(?:please |kindly |so |and )?(?:join|sign|endorse|co-?sign|become|support)\\b(?! (?:us|our (?:name|organi[sz]ation))\\b)', example: 'Join the coalition for clean air and sign our joint statement today!' },

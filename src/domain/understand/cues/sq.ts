@@ -69,6 +69,7 @@ export const SQ: LanguageCues = {
   firstPerson: [
     { re: "\\b(?:ne|na|neve|tone|jone|yne|sone|tona|tane|une|mua|im|ime|jena|kena)\\b", example: 'Ne duam që organizata jonë të jetë pjesë e koalicionit.' },
     { re: '\\b\\w+(?:ojme|ajme|ejme|emi|eshim|nim|uam)\\b', example: 'Anëtarësohemi me kënaqësi në koalicion.' },
+    { re: '\\b(?:deshiron|deshironte|kerkon|synon|shpreh|konfirmon|vendosi|ka vendosur|do te donte|eshte e gatshme|eshte i gatshem|paraqet|dergon|aderon)\\b', example: 'Shoqata Drini dëshiron të anëtarësohet në koalicion.' },
   ],
   readerJoins: [
     { re: '\\b(?:bashkoh|anetaresoh|perfshih|regjistroh)(?:eni|uni|u)\\b', example: 'Bashkohuni me koalicionin tonë për ajrin e pastër!' },
