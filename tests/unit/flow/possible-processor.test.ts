@@ -133,6 +133,19 @@ describe('a request sent by a web form', () => {
     expect(forAna?.text).toContain(PERSON);
   });
 
+  it('names nobody to acknowledge when the form gives no address but its own', async () => {
+    const d = desk();
+    const bare = FORM_MAIL.filter((l) => !l.startsWith('Reply-To:') && !l.startsWith('Email:'));
+    await expect(d.deliver(bare)).resolves.toBe('possible_request');
+    const [r] = await d.store.list();
+    expect(r?.replyAddress).toBe('');
+    expect(d.to(ANA)[0]?.text).toContain('nuk mund të dërgohet konfirmim marrjeje');
+    await d.reply(ANA, d.to(ANA)[0]!, 'PO', 1);
+    expect((await d.store.get(r!.id))?.status).toBe('pending');
+    expect(d.to(FORM)).toEqual([]);
+    expect([...d.sent.values()].every((m) => m.to.every((a) => a === ANA || a === BESA))).toBe(true);
+  });
+
   it('is handled once when the message is handed in again', async () => {
     const d = desk();
     await d.deliver(FORM_MAIL);
