@@ -618,11 +618,11 @@ export class Processor {
   }
 }
 
-/** Addresses no person reads (RFC 3834 §3.1.1 spirit): never where an acknowledgement goes. */
+/** Addresses no person reads (no-reply, mailer-daemon …): never where an acknowledgement goes. */
 function machineAddress(address: string): boolean {
-  const local = address.split('@')[0] ?? '';
-  return /^(?:no[-_.]?reply|do[-_.]?not[-_.]?reply|noreply|mailer[-_.]?daemon|postmaster|bounces?|notifications?|auto(?:mat(?:ed|ic))?)(?:[-_.+].*)?$/i.test(
-    local,
+  const local = (address.split('@')[0] ?? '').toLowerCase();
+  return /^(?:no-?reply|do-?not-?reply|mailer-daemon|postmaster|bounces?|notifications?)(?:-.*)?$/.test(
+    local.replace(/[_.+]/g, '-'),
   );
 }
 
