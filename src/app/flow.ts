@@ -203,9 +203,12 @@ export class Flow {
         );
         const pos = position(res.version, e.requestId) ?? res.version.signatories.length;
         await this.recordOutcome(r.id, pos, res.version.number);
-        await this.d.outbox.send(
-          toOutgoing(this.d, r.id, r.language, e.confirm, { position: pos, version: res.version.number }),
-        );
+        // No confirmation when nobody can be written to (a possible request opened without a contact address).
+        if (e.confirm) {
+          await this.d.outbox.send(
+            toOutgoing(this.d, r.id, r.language, e.confirm, { position: pos, version: res.version.number }),
+          );
+        }
         log.info({ version: res.version.number, position: pos, created: res.created }, 'signatory added');
         return;
       }

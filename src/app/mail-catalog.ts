@@ -42,7 +42,8 @@ const count = z.number().int().min(0);
 const pastTense: Record<string, string> = { approved: 'approve', rejected: 'reject', expired: 'expire', withdrawn: 'withdraw' };
 const finalDecision = z.preprocess(
   (v) => (typeof v === 'string' ? (pastTense[v] ?? v) : v),
-  z.enum(['approve', 'reject', 'expire', 'withdraw']),
+  /** open / close: a possible request a coordinator already opened as a join request, or closed as none. */
+  z.enum(['approve', 'reject', 'expire', 'withdraw', 'open', 'close']),
 );
 
 /** Variables every template may use; the adapter fills them from the config. */
@@ -57,6 +58,32 @@ export type Globals = z.output<typeof GLOBALS>;
 export const MAIL_CATALOG = {
   /** To the organisation: "we received your request" (RFC 3834 auto-replied). */
   acknowledgement: z.object({ reference, organizationName: optText, contactName: optText, missing: lines }),
+  /**
+   * To each coordinator: a mail that may be a join request (kërkesë e mundshme), what was read in it, and
+   * how to open (PO/JOIN) or close (JO/NO) it. Nothing has been sent to its sender.
+   */
+  possible_request: z.object({
+    reference,
+    coordinatorAddress: text,
+    reason: z.enum(['weak_wording', 'no_organisation', 'sent_by_machine']),
+    /** Sent by a machine (Auto-Submitted, a CRM): its From is never answered. */
+    automatic: z.boolean().default(false),
+    organization,
+    contact,
+    /** Where the acknowledgement goes once opened; null: nobody (no address a person reads). */
+    acknowledgeTo: optText,
+    language: text,
+    receivedAt: when,
+    /** The From address of the mail. */
+    from: text,
+    originalSubject: text,
+    excerpt: text,
+    /** A signatory or pending request it looks like, if any. */
+    resembles: optText,
+    /** A reminder: the same mail again, after `waitingDays` without an answer. */
+    reminder: z.boolean().default(false),
+    waitingDays: count.default(0),
+  }),
   /** To each coordinator: a new request to decide, and how to answer. */
   approval_request: z.object({
     reference,
@@ -71,6 +98,8 @@ export const MAIL_CATALOG = {
     approvalsRequired: z.number().int().min(1).default(1),
     /** e.g. "15 min"; empty when decisions act at once. */
     undoWindow: z.string().default(''),
+    /** The coordinator who opened it, when it began as a possible request. */
+    openedBy: optText,
   }),
   /** To each coordinator: a signatory asks to be removed. */
   withdrawal_approval_request: z.object({
@@ -105,7 +134,8 @@ export const MAIL_CATALOG = {
   decision_echo: z.object({
     reference,
     organizationName: text,
-    decision: z.enum(['approve', 'reject', 'info', 'undo']),
+    /** close: a possible request was closed as not a request. */
+    decision: z.enum(['approve', 'reject', 'info', 'undo', 'close']),
     by: text,
     reason: optText,
     undoDeadline: when.nullable().default(null),

@@ -9,12 +9,16 @@ import { domainOf, normaliseAddress, type MailInput } from '../domain/mail.ts';
 import type { OutgoingMail } from '../domain/outgoing.ts';
 import { parseReplyCommand, readFieldLines } from '../domain/reply-command.ts';
 import {
+  createPossibleRequest,
   createRequest,
   findDuplicate,
   isFreemail,
+  isPossibleNonce,
+  missingLabel,
   OPEN_STATUSES,
   type FlowEvent,
   type KnownOrganisation,
+  type PossibleReason,
   type RequestRecord,
 } from '../domain/request.ts';
 import type { StatementVersion } from '../domain/statement.ts';
@@ -27,9 +31,12 @@ import type { InboundJob } from './queues.ts';
 /**
  * The processor's use case: one received message, start to end.
  *
- *   automatic (auto-reply, bounce)             → nothing, never answered (RFC 3834)
+ *   auto-reply, bounce                          → nothing, never answered (RFC 3834)
+ *   possible request sent by a machine          → shown to the coordinators, its From never answered
+ *   other automatic mail                        → nothing, never answered (RFC 3834)
  *   reply carrying an approval token            → coordinator decision (after every auth rule)
  *   reply threaded to a request by its sender   → the organisation adds fields
+ *   possible request (the reader is not sure)   → shown to the coordinators to open or close; sender told nothing
  *   join_request                                → duplicate? answer it : new request
  *   withdrawal from a signatory's address       → withdrawal request
  *   other                                       → forwarded to coordinators or left (UNRELATED_MAIL)
@@ -58,19 +65,13 @@ export type InboundOutcome =
   | 'unknown_request'
   | 'org_reply'
   | 'request_created'
+  | 'possible_request'
   | 'already_created'
   | 'already_signatory'
   | 'already_pending'
   | 'withdrawal_created'
   | 'forwarded'
   | 'left';
-
-const MISSING_LABELS: Record<string, { sq: string; en: string }> = {
-  'organization.name': { sq: 'emri i organizatës', en: "your organisation's name" },
-  'contact.name': { sq: 'emri i personit të kontaktit', en: 'the name of a contact person' },
-  'contact.email': { sq: 'adresa email e kontaktit', en: 'a contact email address' },
-  'organization.city': { sq: 'qyteti ku vepron organizata', en: 'the city where you work' },
-};
 
 function shortHash(s: string): string {
   return createHash('sha256').update(s).digest('hex').slice(0, 24);
@@ -130,10 +131,15 @@ export class Processor {
       coalitionAddress: config.COALITION_ADDRESS,
       knownCoordinators: config.COORDINATORS,
     });
-    // RFC 3834: never answer automatic mail — not even a coordinator's out-of-office that quotes a token.
-    if (reading.automatic || reading.kind === 'auto_reply' || reading.kind === 'bounce') return 'automatic';
-
     const messageRef = mail.messageId ?? `key:${job.key}`;
+    // RFC 3834: never answer automatic mail — not even a coordinator's out-of-office that quotes a token. A
+    // person's request sent by a machine (a web form) is shown to the coordinators; its From is never answered.
+    const machine = reading.kind === 'auto_reply' || reading.kind === 'bounce';
+    if (!machine && reading.automatic && reading.possible) {
+      return this.possibleRequest(mail, raw, reading, job, messageRef);
+    }
+    if (reading.automatic || machine) return 'automatic';
+
     const refs = findTokenRefs(mail.inReplyTo, mail.references);
     const fromCoordinator = coordinatorSender(mail, config.COORDINATORS).ok;
     if (refs.length > 0 || (fromCoordinator && subjectRequestId(mail.subject))) {
@@ -168,10 +174,14 @@ export class Processor {
           await this.f.apply(r.id, event);
           return 'org_reply';
         }
-        if (reading.kind !== 'join_request') return this.other(mail, job);
+        if (reading.kind !== 'join_request' && !reading.possible) return this.other(mail, job);
       }
     }
 
+    // A coordinator's own mail is never a request to show back to the coordinators (a forwarded one is).
+    if (reading.possible && (reading.forwarded || !fromCoordinator)) {
+      return this.possibleRequest(mail, raw, reading, job, messageRef);
+    }
     if (reading.kind === 'join_request') return this.joinRequest(mail, raw, reading, job, messageRef);
     if (reading.kind === 'withdrawal') return this.withdrawal(mail, raw, reading, job, messageRef);
     return this.other(mail, job);
@@ -261,13 +271,22 @@ export class Processor {
     const cmd = parseReplyCommand(mail.text);
     const by = verdict.coordinator;
     const via = messageRef;
+    // A reply to a possible-request mail opens or closes it, whatever happened meanwhile: never an approval.
+    const possible = isPossibleNonce(verdict.ref.nonce);
     let event: FlowEvent;
     switch (cmd.type) {
       case 'approve':
-        event = { type: 'decide', by, decision: 'approve', corrections: cmd.corrections, via };
+        event = possible
+          ? { type: 'open', by, corrections: cmd.corrections, via }
+          : { type: 'decide', by, decision: 'approve', corrections: cmd.corrections, via };
+        break;
+      case 'open':
+        event = { type: 'open', by, corrections: cmd.corrections, via };
         break;
       case 'reject':
-        event = { type: 'decide', by, decision: 'reject', reason: cmd.reason, shareReason: cmd.shareReason, via };
+        event = possible
+          ? { type: 'close', by, reason: cmd.reason, via }
+          : { type: 'decide', by, decision: 'reject', reason: cmd.reason, shareReason: cmd.shareReason, via };
         break;
       case 'info':
         event = { type: 'info', by, question: cmd.question, via };
@@ -307,13 +326,16 @@ export class Processor {
       emails: s.contactEmail ? [s.contactEmail] : [],
       position: i + 1,
     }));
-    const open = (await this.f.d.store.open()).map((r) => ({
-      id: r.id,
-      name: r.organization.name ?? '',
-      acronym: r.organization.acronym,
-      emails: [r.senderAddress, r.replyAddress],
-      kind: r.kind,
-    }));
+    // A possible request (unclear) is no pending request: its sender was never told of it.
+    const open = (await this.f.d.store.open())
+      .filter((r) => r.status !== 'unclear')
+      .map((r) => ({
+        id: r.id,
+        name: r.organization.name ?? '',
+        acronym: r.organization.acronym,
+        emails: [r.senderAddress, r.replyAddress],
+        kind: r.kind,
+      }));
     return { signatories, open: open.filter((o) => o.kind === 'join') };
   }
 
@@ -383,7 +405,7 @@ export class Processor {
       });
       return 'already_pending';
     }
-    const missing = reading.missing.map((m) => MISSING_LABELS[m]?.[language] ?? m);
+    const missing = reading.missing.map((m) => missingLabel(m, language));
     const result = createRequest(
       {
         id: newRequestId(),
@@ -407,6 +429,79 @@ export class Processor {
     await this.f.d.hook?.('created', id);
     await this.f.flush(id, raw);
     return 'request_created';
+  }
+
+  /**
+   * A mail that may be a join request: stored as `unclear` and shown to every coordinator, each with
+   * their own token, the original attached. Its sender is told nothing until a coordinator opens it;
+   * the address the acknowledgement will then go to is chosen here: the contact the mail names, never
+   * the From of a mail sent by a machine (RFC 3834).
+   */
+  private async possibleRequest(
+    mail: MailInput,
+    raw: Buffer,
+    reading: Reading,
+    job: InboundJob,
+    messageRef: string,
+  ): Promise<InboundOutcome> {
+    const store = this.f.d.store;
+    if (await this.finishExisting(messageRef, raw)) return 'already_created';
+    const from = normaliseAddress(mail.from[0]?.address ?? '');
+    const contactEmail = reading.contact?.email ? normaliseAddress(reading.contact.email) : null;
+    // A request a coordinator forwarded belongs to the organisation named inside, not to the coordinator.
+    const sender = (reading.forwarded && contactEmail) || from || contactEmail || '';
+    const replyTo = mail.replyTo.map((a) => normaliseAddress(a.address)).find((a) => a !== from) ?? null;
+    const candidates = reading.automatic
+      ? [contactEmail, replyTo].filter((a) => a !== from)
+      : [contactEmail, replyTo, sender];
+    const replyAddress = candidates.find((a): a is string => !!a && !machineAddress(a)) ?? null;
+    const org = reading.organization ?? { name: null, acronym: null, city: null, website: null };
+    const language = reading.language ?? this.config.DEFAULT_LANGUAGE;
+    // A mail whose wording was too weak to read as a request had no fields read: ask for them once opened.
+    const wanted = reading.kind === 'join_request' ? reading.missing : ['organization.name', 'contact.name'];
+    const values: Record<string, string | null> = {
+      'organization.name': org.name,
+      'contact.name': reading.contact?.name ?? null,
+      'contact.email': replyAddress,
+    };
+    const missing = wanted.filter((m) => !(m in values) || !values[m]).map((m) => missingLabel(m, language));
+    const { signatories, open } = await this.known();
+    // The domain of a machine's From (a form service) says nothing about the organisation.
+    const matchAddress = reading.automatic ? (replyAddress ?? '') : sender;
+    const sig = findDuplicate(org, matchAddress, signatories);
+    const pending = sig ? null : findDuplicate(org, matchAddress, open);
+    const resembles = sig
+      ? `${sig.org.position ?? '?'}. ${sig.org.name}`
+      : pending
+        ? `${pending.org.id} ${pending.org.name}`.trim()
+        : null;
+    const reason: PossibleReason = reading.possibleReason ?? 'weak_wording';
+    const result = createPossibleRequest(
+      {
+        id: newRequestId(),
+        organization: org,
+        contact: reading.contact,
+        replyAddress,
+        senderAddress: sender,
+        language,
+        originalMessageId: mail.messageId,
+        sourceKey: job.key,
+        references: mail.references,
+        originalSubject: mail.subject,
+        excerpt: excerpt(mail.text),
+        missing,
+        receivedAt: mail.date ?? this.f.d.clock(),
+        reason,
+        automatic: reading.automatic,
+        resembles,
+      },
+      this.f.ctx(),
+    );
+    const { id } = await store.create(result, messageRef);
+    await this.f.d.hook?.('created', id);
+    await this.f.flush(id, raw);
+    this.log.info({ key: job.key, requestId: id, reason }, 'possible request shown to the coordinators');
+    return 'possible_request';
   }
 
   private async withdrawal(
@@ -522,6 +617,14 @@ export class Processor {
     const to = flowSettings(this.config).coordinators;
     await this.queue({ id, to: [...to], ...rendered, autoSubmitted: 'auto-generated' });
   }
+}
+
+/** Addresses no person reads (no-reply, mailer-daemon …): never where an acknowledgement goes. */
+function machineAddress(address: string): boolean {
+  const local = (address.split('@')[0] ?? '').toLowerCase();
+  return /^(?:no-?reply|do-?not-?reply|mailer-daemon|postmaster|bounces?|notifications?)(?:-.*)?$/.test(
+    local.replace(/[_.+]/g, '-'),
+  );
 }
 
 function excerpt(text: string, max = 1500): string {

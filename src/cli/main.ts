@@ -18,7 +18,7 @@ const GROUPS: { commands: string[]; load: () => Promise<Register> }[] = [
     load: async () => (await import('./commands/statement.ts')).registerStatement,
   },
   {
-    commands: ['requests', 'request', 'approve', 'reject'],
+    commands: ['requests', 'request', 'approve', 'reject', 'open', 'close'],
     load: async () => (await import('./commands/requests.ts')).registerRequests,
   },
 ];

@@ -25,6 +25,8 @@ import { explain, type Explanation } from './explanation.ts';
  *   information   INFO: question | PYET: pyetja  (the question, to the end of
  *                 the new text, is sent to the organisation; request stays pending)
  *   undo          UNDO | ANULO  (within the undo window)
+ *   open          JOIN  (a possible request — kërkesë e mundshme — is a join request;
+ *                 PO and the other approval words do the same on one, JO/NO close it)
  *   corrections   Name: / Emri:   City: / Qyteti:   Acronym: / Akronimi:
  *                 Website: / Faqja: / Web:
  *                 Alone, or together with an approval (applied first).
@@ -46,6 +48,7 @@ export type ReplyCommand =
   | { type: 'reject'; reason: string | null; shareReason: boolean }
   | { type: 'info'; question: string }
   | { type: 'undo' }
+  | { type: 'open'; corrections: Corrections }
   | { type: 'correct'; corrections: Corrections }
   | { type: 'unclear'; problem: Explanation };
 
@@ -53,6 +56,8 @@ const APPROVE = new Set(['approve', 'approved', 'yes', 'ok', 'okay', 'po', 'mira
 const REJECT = new Set(['reject', 'rejected', 'no', 'jo', 'refuzoj', 'refuzohet', 'refuzuar']);
 const INFO = new Set(['info', 'pyet']);
 const UNDO = new Set(['undo', 'anulo']);
+/** Only for a possible request: it is a join request. Never an approval of membership. */
+const OPEN = new Set(['join']);
 /** After "No"/"Jo", words that turn it into agreement ("No objections", "Jo kundërshtim"). */
 const NEGATED = new Set([
   'objection',
@@ -157,9 +162,10 @@ function correctionOf(line: string): [keyof Corrections, string] | null {
   return value ? [field, value] : null;
 }
 
-function kindOf(word: string | undefined): 'approve' | 'reject' | 'info' | 'undo' | null {
+function kindOf(word: string | undefined): 'approve' | 'reject' | 'info' | 'undo' | 'open' | null {
   if (word === undefined) return null;
   if (APPROVE.has(word)) return 'approve';
+  if (OPEN.has(word)) return 'open';
   if (REJECT.has(word)) return 'reject';
   if (INFO.has(word)) return 'info';
   if (UNDO.has(word)) return 'undo';
@@ -258,13 +264,18 @@ export function parseReplyCommand(text: string): ReplyCommand {
 
   const line = lines[commandIndex] as string;
   const w = words(line);
-  const kind = kindOf(w[0]) as 'approve' | 'reject' | 'info' | 'undo';
+  const kind = kindOf(w[0]) as 'approve' | 'reject' | 'info' | 'undo' | 'open';
   const { marker, rest } = splitArgument(line);
 
   if (kind === 'approve') {
     const conflicting = w.slice(1).find((x) => REJECT.has(x) || UNDO.has(x));
     if (conflicting) return { type: 'unclear', problem: both(w[0], conflicting) };
     return { type: 'approve', corrections };
+  }
+  if (kind === 'open') {
+    const conflicting = w.slice(1).find((x) => REJECT.has(x) || UNDO.has(x));
+    if (conflicting) return { type: 'unclear', problem: both(w[0], conflicting) };
+    return { type: 'open', corrections };
   }
   if (kind === 'undo') {
     const conflicting = w.slice(1).find((x) => APPROVE.has(x) || REJECT.has(x));
@@ -284,7 +295,7 @@ export function parseReplyCommand(text: string): ReplyCommand {
   if (kind === 'reject') {
     if (marker !== 'shared' && marker !== 'internal') {
       // "No, yes" / "JO PO" / "No problem, OK": an approval word on the same line contradicts the rejection.
-      const conflicting = w.slice(1).find((x) => APPROVE.has(x) || UNDO.has(x));
+      const conflicting = w.slice(1).find((x) => APPROVE.has(x) || UNDO.has(x) || OPEN.has(x));
       if (conflicting) return { type: 'unclear', problem: both(w[0], conflicting) };
       // "No objections" / "Jo kundërshtim" is a coordinator agreeing: never read it as a rejection.
       const next = w[1];

@@ -7,10 +7,19 @@ import { normaliseAddress, domainOf } from './mail.ts';
 /**
  * A join (or withdrawal) request and the pure state machine that moves it.
  *
+ *   unclear ──PO/JOIN (open)──▶ pending            unclear ──JO/NO (close)──▶ not_request
+ *
  *   pending ──approve×N / reject──▶ decided_pending_undo ──window passes──▶ approved | rejected
  *      ▲  │                                  │
  *      │  └─INFO─▶ info_requested ─org reply─┘(back to pending)       UNDO ─▶ pending
  *      └──────────────── expiry (REQUEST_TTL) ─▶ expired
+ *
+ * `unclear` is a possible request: a mail the reader is not sure about, shown
+ * to the coordinators and answered to nobody. Opening it makes it an ordinary
+ * new request (acknowledgement, approval requests, timers); opening is not an
+ * approval. It never expires (a request must not be lost because nobody had
+ * time): the coordinators are reminded every REMINDER_AFTER within REQUEST_TTL
+ * of its arrival, and it stays listed until someone opens or closes it.
  *
  * `transition()` never does I/O: it returns the next record and the effects
  * (mails, timers, registry changes) as data. The caller stores the record
@@ -29,16 +38,44 @@ import { normaliseAddress, domainOf } from './mail.ts';
  */
 
 export const REQUEST_STATUSES = [
+  'unclear',
   'pending',
   'info_requested',
   'decided_pending_undo',
   'approved',
   'rejected',
   'expired',
+  'not_request',
 ] as const;
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];
+/** Statuses a decision acts on. An `unclear` request is not among them: it must be opened first. */
 export const OPEN_STATUSES: readonly RequestStatus[] = ['pending', 'info_requested'];
-export const FINAL_STATUSES: readonly RequestStatus[] = ['approved', 'rejected', 'expired'];
+export const FINAL_STATUSES: readonly RequestStatus[] = ['approved', 'rejected', 'expired', 'not_request'];
+
+/** Why a mail is only a possible request (the reader's `possibleReason`). */
+export const POSSIBLE_REASONS = ['weak_wording', 'no_organisation', 'sent_by_machine'] as const;
+export type PossibleReason = (typeof POSSIBLE_REASONS)[number];
+
+/**
+ * Mails about a possible request carry a token whose nonce starts with "p": a PO in
+ * reply to one of them opens the request, and is never counted as an approval, even
+ * when another coordinator opened it meanwhile.
+ */
+export function isPossibleNonce(nonce: string): boolean {
+  return /^p\d+$/.test(nonce);
+}
+
+/** How a missing field is asked for in an acknowledgement, in the organisation's language. */
+export const MISSING_LABELS: Record<string, { sq: string; en: string }> = {
+  'organization.name': { sq: 'emri i organizatës', en: "your organisation's name" },
+  'contact.name': { sq: 'emri i personit të kontaktit', en: 'the name of a contact person' },
+  'contact.email': { sq: 'adresa email e kontaktit', en: 'a contact email address' },
+  'organization.city': { sq: 'qyteti ku vepron organizata', en: 'the city where you work' },
+};
+
+export function missingLabel(field: string, lang: 'sq' | 'en'): string {
+  return MISSING_LABELS[field]?.[lang] ?? field;
+}
 
 const nullableString = z.string().nullable();
 
@@ -109,6 +146,26 @@ export const RequestRecordSchema = z.object({
   /** Message-IDs of replies already applied to this request (replay guard). */
   handled: z.array(z.string()),
   reminders: z.number().int(),
+  /** Set when the request began as a possible request (status `unclear`). */
+  possible: z
+    .object({
+      reason: z.enum(POSSIBLE_REASONS),
+      /** Sent by a machine (RFC 3834): its From is never answered, only the contact it names. */
+      automatic: z.boolean(),
+      /** Who opened or closed it; null while it is unclear. */
+      resolution: z
+        .object({
+          outcome: z.enum(['opened', 'closed']),
+          by: z.string(),
+          at: z.string(),
+          via: z.string().nullable(),
+          /** A closing coordinator's words, kept among coordinators. */
+          reason: z.string().nullable(),
+        })
+        .nullable(),
+    })
+    .nullable()
+    .default(null),
   /** Counter that makes effect ids unique and deterministic. */
   seq: z.number().int(),
   audit: z.array(AuditEntrySchema),
@@ -118,6 +175,7 @@ export type RequestRecord = z.infer<typeof RequestRecordSchema>;
 // ---------------------------------------------------------------- effects
 
 export type CoordinatorTemplate =
+  | 'possible_request'
   | 'approval_request'
   | 'withdrawal_approval_request'
   | 'decision_echo'
@@ -162,14 +220,17 @@ export interface TimerEffect {
   seq: number;
 }
 
-/** Add the organisation to the registry (idempotent by request id), then send `confirm` with position/version filled in. */
+/**
+ * Add the organisation to the registry (idempotent by request id), then send `confirm` with position/version
+ * filled in; null when nobody can be written to (a possible request opened without a contact address).
+ */
 export interface AddSignatoryEffect {
   type: 'addSignatory';
   requestId: string;
   organization: Organization;
   contactEmail: string | null;
   approvedBy: string[];
-  confirm: SendEffect;
+  confirm: SendEffect | null;
 }
 
 export interface RemoveSignatoryEffect {
@@ -211,6 +272,10 @@ export type FlowEvent =
   | { type: 'info'; by: string; question: string; via: string }
   | { type: 'correct'; by: string; corrections: Corrections; via: string }
   | { type: 'unclear'; by: string; problem: Explanation; via: string }
+  /** A possible request is a join request: it becomes pending (corrections applied first). */
+  | { type: 'open'; by: string; corrections?: Corrections; via: string }
+  /** A possible request is not a request: nothing is sent to its sender. */
+  | { type: 'close'; by: string; reason?: string | null; via: string }
   | { type: 'org_reply'; from: string; organization: Partial<Organization>; via: string }
   | { type: 'timer'; timer: 'finalize' | 'reminder' | 'expiry'; seq: number }
   /** The registry change of an approval was made (records the outcome). */
@@ -239,6 +304,15 @@ export interface NewRequestInput {
   missing: string[];
   signatoryId?: string | null;
   receivedAt: Date;
+}
+
+export interface PossibleRequestInput extends Omit<NewRequestInput, 'kind' | 'signatoryId' | 'replyAddress'> {
+  /** Who the acknowledgement goes to once opened; null when the mail names no address a person reads. */
+  replyAddress: string | null;
+  reason: PossibleReason;
+  automatic: boolean;
+  /** What the desk already knows that looks like it ("signatory 3. …", "pending REQ-…"), for the coordinators. */
+  resembles?: string | null;
 }
 
 // ---------------------------------------------------------------- helpers
@@ -289,11 +363,13 @@ class Builder {
     return { inReplyTo: this.r.originalMessageId, references: refs.slice(-20) };
   }
 
+  /** Null when the request has no address to write to (a possible request sent by a machine, naming no one). */
   orgMail(
     template: OrganisationTemplate,
     vars: Record<string, unknown>,
     autoSubmitted: SendEffect['autoSubmitted'],
-  ): SendEffect {
+  ): SendEffect | null {
+    if (!this.r.replyAddress) return null;
     const seq = this.nextSeq();
     return {
       type: 'send',
@@ -314,15 +390,23 @@ class Builder {
     vars: Record<string, unknown>,
     autoSubmitted: SendEffect['autoSubmitted'] = 'auto-generated',
   ): void {
-    this.effects.push(this.orgMail(template, vars, autoSubmitted));
+    const mail = this.orgMail(template, vars, autoSubmitted);
+    if (!mail) {
+      this.audit('mail_not_sent', { detail: `${template}: the request has no address to write to` });
+      return;
+    }
+    this.effects.push(mail);
     this.audit('mail_queued', { detail: `${template} to ${this.r.replyAddress}` });
   }
 
-  /** One mail per coordinator, each with its own token in the Message-ID. */
+  /**
+   * One mail per coordinator, each with its own token in the Message-ID; `possible` marks the token
+   * as one of a possible-request mail (see isPossibleNonce).
+   */
   sendCoordinators(
     template: CoordinatorTemplate,
     vars: (coordinator: string) => Record<string, unknown>,
-    o: { only?: readonly string[]; attachOriginal?: boolean } = {},
+    o: { only?: readonly string[]; attachOriginal?: boolean; possible?: boolean } = {},
   ): void {
     const seq = this.nextSeq();
     const recipients = (o.only ?? this.ctx.settings.coordinators).map(normaliseAddress);
@@ -337,7 +421,7 @@ class Builder {
         inReplyTo: null,
         references: [],
         autoSubmitted: 'auto-generated',
-        token: { coordinator: c, nonce: `m${seq}` },
+        token: { coordinator: c, nonce: `${o.possible ? 'p' : 'm'}${seq}` },
         attachOriginal: o.attachOriginal ?? false,
       });
     }
@@ -351,16 +435,19 @@ class Builder {
 
 // ---------------------------------------------------------------- creation
 
-/** A new request: acknowledgement to the organisation, approval request to every coordinator, reminder and expiry timers. */
-export function createRequest(input: NewRequestInput, ctx: Ctx): TransitionResult {
+function newRecord(
+  input: Omit<NewRequestInput, 'replyAddress'> & { replyAddress: string | null },
+  status: RequestStatus,
+  ctx: Ctx,
+): RequestRecord {
   const now = ctx.now;
-  const r: RequestRecord = {
+  return {
     id: input.id,
     kind: input.kind,
-    status: 'pending',
+    status,
     organization: input.organization,
     contact: input.contact,
-    replyAddress: normaliseAddress(input.replyAddress),
+    replyAddress: input.replyAddress ? normaliseAddress(input.replyAddress) : '',
     senderAddress: normaliseAddress(input.senderAddress),
     language: input.language,
     originalMessageId: input.originalMessageId,
@@ -378,43 +465,73 @@ export function createRequest(input: NewRequestInput, ctx: Ctx): TransitionResul
     outcome: null,
     handled: input.originalMessageId ? [input.originalMessageId] : [],
     reminders: 0,
+    possible: null,
     seq: 0,
     audit: [],
   };
+}
+
+/** The acknowledgement of a join request, to the organisation. */
+function acknowledge(b: Builder, autoSubmitted: SendEffect['autoSubmitted']): void {
+  const r = b.r;
+  b.sendOrg(
+    'acknowledgement',
+    {
+      reference: r.id,
+      organizationName: r.organization.name,
+      contactName: r.contact?.name ?? null,
+      missing: r.missing,
+    },
+    autoSubmitted,
+  );
+  if (r.replyAddress) b.audit('acknowledged');
+}
+
+/** The approval request of a join request, to every coordinator, with the original attached. */
+function requestApproval(b: Builder, openedBy: string | null): void {
+  const r = b.r;
+  const { settings } = b.ctx;
+  const undoWindow = formatWindow(settings.undoWindowMs);
+  b.sendCoordinators(
+    'approval_request',
+    (c) => ({
+      reference: r.id,
+      coordinatorAddress: c,
+      organization: r.organization,
+      contact: r.contact ?? { name: null, email: r.replyAddress || null, phone: null },
+      language: r.language,
+      receivedAt: r.createdAt,
+      originalSubject: r.originalSubject,
+      excerpt: r.excerpt,
+      missing: r.missing,
+      approvalsRequired: settings.approvalsRequired,
+      undoWindow,
+      openedBy,
+    }),
+    { attachOriginal: true },
+  );
+  b.audit('approval_requested', { detail: settings.coordinators.join(', ') });
+}
+
+/** The first reminder (sequence `seq`) and the expiry of a pending request. */
+function scheduleTimers(b: Builder, seq: number): void {
+  const { settings, now } = b.ctx;
+  if (settings.reminderAfterMs > 0 && settings.reminderAfterMs < settings.requestTtlMs) {
+    b.schedule('reminder', new Date(now.getTime() + settings.reminderAfterMs), seq);
+  }
+  b.schedule('expiry', new Date(b.r.expiresAt), 0);
+}
+
+/** A new request: acknowledgement to the organisation, approval request to every coordinator, reminder and expiry timers. */
+export function createRequest(input: NewRequestInput, ctx: Ctx): TransitionResult {
+  const r = newRecord(input, 'pending', ctx);
   const b = new Builder(r, ctx);
   b.audit('received', { via: input.originalMessageId, detail: `${input.kind} request from ${r.senderAddress}` });
-  const name = orgName(r);
-  const undoWindow = formatWindow(ctx.settings.undoWindowMs);
   if (input.kind === 'join') {
-    b.sendOrg(
-      'acknowledgement',
-      {
-        reference: r.id,
-        organizationName: r.organization.name,
-        contactName: r.contact?.name ?? null,
-        missing: r.missing,
-      },
-      'auto-replied',
-    );
-    b.audit('acknowledged');
-    b.sendCoordinators(
-      'approval_request',
-      (c) => ({
-        reference: r.id,
-        coordinatorAddress: c,
-        organization: r.organization,
-        contact: r.contact ?? { name: null, email: r.replyAddress, phone: null },
-        language: r.language,
-        receivedAt: r.createdAt,
-        originalSubject: r.originalSubject,
-        excerpt: r.excerpt,
-        missing: r.missing,
-        approvalsRequired: ctx.settings.approvalsRequired,
-        undoWindow,
-      }),
-      { attachOriginal: true },
-    );
+    acknowledge(b, 'auto-replied');
+    requestApproval(b, null);
   } else {
+    const name = orgName(r);
     b.sendOrg('withdrawal_received', { reference: r.id, organizationName: name }, 'auto-replied');
     b.audit('acknowledged');
     b.sendCoordinators(
@@ -424,22 +541,72 @@ export function createRequest(input: NewRequestInput, ctx: Ctx): TransitionResul
         organizationName: name,
         contact: r.contact ?? { name: null, email: r.replyAddress, phone: null },
         excerpt: r.excerpt,
-        undoWindow,
+        undoWindow: formatWindow(ctx.settings.undoWindowMs),
       }),
       { attachOriginal: true },
     );
+    b.audit('approval_requested', { detail: ctx.settings.coordinators.join(', ') });
   }
-  b.audit('approval_requested', { detail: ctx.settings.coordinators.join(', ') });
-  if (ctx.settings.reminderAfterMs > 0 && ctx.settings.reminderAfterMs < ctx.settings.requestTtlMs) {
-    b.schedule('reminder', new Date(now.getTime() + ctx.settings.reminderAfterMs), 1);
+  scheduleTimers(b, 1);
+  return { request: r, effects: b.effects, changed: true };
+}
+
+/** The possible-request mail to coordinators (also its reminders: `waitingDays` set). */
+function showPossible(
+  b: Builder,
+  o: { resembles: string | null; waitingDays: number | null; only?: readonly string[] },
+): void {
+  const r = b.r;
+  const p = r.possible;
+  if (!p) return;
+  b.sendCoordinators(
+    'possible_request',
+    (c) => ({
+      reference: r.id,
+      coordinatorAddress: c,
+      reason: p.reason,
+      automatic: p.automatic,
+      organization: r.organization,
+      contact: r.contact ?? { name: null, email: null, phone: null },
+      acknowledgeTo: r.replyAddress || null,
+      language: r.language,
+      receivedAt: r.createdAt,
+      from: r.senderAddress,
+      originalSubject: r.originalSubject,
+      excerpt: r.excerpt,
+      resembles: o.resembles,
+      reminder: o.waitingDays !== null,
+      waitingDays: o.waitingDays ?? 0,
+    }),
+    { attachOriginal: true, possible: true, ...(o.only ? { only: o.only } : {}) },
+  );
+}
+
+/**
+ * A possible request: stored as `unclear`, shown to every coordinator (their own token, the original
+ * attached), answered to nobody. Reminders within REQUEST_TTL; no expiry.
+ */
+export function createPossibleRequest(input: PossibleRequestInput, ctx: Ctx): TransitionResult {
+  const r = newRecord({ ...input, kind: 'join' }, 'unclear', ctx);
+  r.possible = { reason: input.reason, automatic: input.automatic, resolution: null };
+  const b = new Builder(r, ctx);
+  b.audit('received', {
+    via: input.originalMessageId,
+    detail: `possible request (${input.reason}) from ${r.senderAddress}${input.automatic ? ', sent by a machine' : ''}`,
+  });
+  showPossible(b, { resembles: input.resembles ?? null, waitingDays: null });
+  b.audit('shown_to_coordinators', { detail: ctx.settings.coordinators.join(', ') });
+  const { settings, now } = ctx;
+  if (settings.reminderAfterMs > 0 && settings.reminderAfterMs < settings.requestTtlMs) {
+    b.schedule('reminder', new Date(now.getTime() + settings.reminderAfterMs), 1);
   }
-  b.schedule('expiry', new Date(r.expiresAt), 0);
   return { request: r, effects: b.effects, changed: true };
 }
 
 // ---------------------------------------------------------------- transitions
 
-function decisionWord(r: RequestRecord): 'approve' | 'reject' | 'expire' | 'withdraw' {
+function decisionWord(r: RequestRecord): 'approve' | 'reject' | 'expire' | 'withdraw' | 'close' {
+  if (r.status === 'not_request') return 'close';
   if (r.status === 'expired') return 'expire';
   if (r.decision?.outcome === 'reject') return 'reject';
   return r.kind === 'withdrawal' ? 'withdraw' : 'approve';
@@ -453,8 +620,8 @@ function alreadyDecided(b: Builder, by: string, via: string): void {
       reference: r.id,
       organizationName: orgName(r),
       decision: decisionWord(r),
-      by: r.decision?.by.join(', ') || 'coalition',
-      at: r.decision?.at ?? r.updatedAt,
+      by: r.decision?.by.join(', ') || r.possible?.resolution?.by || 'coalition',
+      at: r.decision?.at ?? r.possible?.resolution?.at ?? r.updatedAt,
     }),
     { only: [by] },
   );
@@ -470,8 +637,11 @@ function applyCorrections(r: RequestRecord, c: Corrections): { field: string; va
       changes.push({ field, value: v });
     }
   }
-  if (changes.some((ch) => ch.field === 'name'))
-    r.missing = r.missing.filter((m) => m !== 'name' && m !== 'organization');
+  if (changes.some((ch) => ch.field === 'name')) {
+    // `missing` holds what the acknowledgement asks for, as written to the organisation.
+    const labels: string[] = Object.values(MISSING_LABELS['organization.name'] ?? {});
+    r.missing = r.missing.filter((m) => m !== 'name' && m !== 'organization' && !labels.includes(m));
+  }
   return changes;
 }
 
@@ -489,19 +659,21 @@ function finalize(b: Builder): void {
         type: 'addSignatory',
         requestId: r.id,
         organization: r.organization,
-        contactEmail: r.replyAddress,
+        contactEmail: r.replyAddress || null,
         approvedBy: d.by,
         confirm,
       });
-      b.audit('mail_queued', { detail: `approved to ${r.replyAddress} (after the registry change)` });
+      if (confirm) b.audit('mail_queued', { detail: `approved to ${r.replyAddress} (after the registry change)` });
+      else b.audit('mail_not_sent', { detail: 'approved: the request has no address to write to' });
     } else {
+      // A withdrawal always has the signatory's registered address.
       const confirm = b.orgMail('withdrawal_confirmed', { organizationName: name }, 'auto-generated');
       b.effects.push({
         type: 'removeSignatory',
         requestId: r.id,
         signatoryId: r.signatoryId ?? '',
         approvedBy: d.by,
-        confirm,
+        confirm: confirm as SendEffect,
       });
       b.audit('mail_queued', { detail: `withdrawal_confirmed to ${r.replyAddress} (after the registry change)` });
     }
@@ -520,6 +692,12 @@ function decide(b: Builder, e: Extract<FlowEvent, { type: 'decide' }>): void {
   const r = b.r;
   const { settings, now } = b.ctx;
   const by = normaliseAddress(e.by);
+  // On a possible request PO opens and JO closes: neither decides on membership.
+  if (r.status === 'unclear') {
+    if (e.decision === 'approve')
+      return open(b, { type: 'open', by, via: e.via, ...(e.corrections ? { corrections: e.corrections } : {}) });
+    return close(b, { type: 'close', by, reason: e.reason ?? null, via: e.via });
+  }
   if (!OPEN_STATUSES.includes(r.status)) return alreadyDecided(b, by, e.via);
 
   if (e.corrections && e.decision === 'approve') {
@@ -591,6 +769,7 @@ function decide(b: Builder, e: Extract<FlowEvent, { type: 'decide' }>): void {
 function undo(b: Builder, e: Extract<FlowEvent, { type: 'undo' }>): void {
   const r = b.r;
   const by = normaliseAddress(e.by);
+  if (r.status === 'unclear') return openFirst(b, by, e.via, 'UNDO');
   if (r.status === 'decided_pending_undo') {
     const was = r.decision;
     r.status = 'pending';
@@ -629,6 +808,8 @@ function undo(b: Builder, e: Extract<FlowEvent, { type: 'undo' }>): void {
 function info(b: Builder, e: Extract<FlowEvent, { type: 'info' }>): void {
   const r = b.r;
   const by = normaliseAddress(e.by);
+  // Nobody is written to about a possible request before a coordinator opens it.
+  if (r.status === 'unclear') return openFirst(b, by, e.via, 'INFO');
   if (!OPEN_STATUSES.includes(r.status)) return alreadyDecided(b, by, e.via);
   r.status = 'info_requested';
   b.audit('info_requested', { by, via: e.via, detail: e.question });
@@ -648,14 +829,16 @@ function info(b: Builder, e: Extract<FlowEvent, { type: 'info' }>): void {
 function correct(b: Builder, e: Extract<FlowEvent, { type: 'correct' }>): void {
   const r = b.r;
   const by = normaliseAddress(e.by);
-  if (!OPEN_STATUSES.includes(r.status)) return alreadyDecided(b, by, e.via);
+  if (r.status !== 'unclear' && !OPEN_STATUSES.includes(r.status)) return alreadyDecided(b, by, e.via);
   const changes = applyCorrections(r, e.corrections);
   if (!changes.length) {
     b.audit('ignored', { by, via: e.via, detail: 'correction changes nothing' });
     return;
   }
   b.audit('corrected', { by, via: e.via, detail: changes.map((c) => `${c.field}=${c.value}`).join('; ') });
-  b.sendCoordinators('request_updated', () => ({ reference: r.id, organizationName: orgName(r), changes }));
+  b.sendCoordinators('request_updated', () => ({ reference: r.id, organizationName: orgName(r), changes }), {
+    possible: r.status === 'unclear',
+  });
 }
 
 function orgReply(b: Builder, e: Extract<FlowEvent, { type: 'org_reply' }>): void {
@@ -692,6 +875,17 @@ function timer(b: Builder, e: Extract<FlowEvent, { type: 'timer' }>): boolean {
     finalize(b);
     return true;
   }
+  if (e.timer === 'reminder' && r.status === 'unclear') {
+    // The possible-request mail again, with a fresh token: answering it is all a coordinator has to do.
+    if (e.seq !== r.reminders + 1) return false;
+    r.reminders = e.seq;
+    const days = Math.floor((now.getTime() - new Date(r.createdAt).getTime()) / 86_400_000);
+    showPossible(b, { resembles: null, waitingDays: days });
+    b.audit('reminded', { via: 'timer', detail: `possible request, reminder ${e.seq}` });
+    const next = new Date(now.getTime() + settings.reminderAfterMs);
+    if (settings.reminderAfterMs > 0 && next < new Date(r.expiresAt)) b.schedule('reminder', next, e.seq + 1);
+    return true;
+  }
   if (e.timer === 'reminder') {
     if (!OPEN_STATUSES.includes(r.status) || e.seq !== r.reminders + 1) return false;
     r.reminders = e.seq;
@@ -723,6 +917,103 @@ function expire(b: Builder, via: string): void {
   b.sendOrg('expired', { reference: r.id, organizationName: orgName(r) });
 }
 
+// ---------------------------------------------------------------- possible requests
+
+/** A reply that only a possible request understands, to one that is not (or no longer) unclear. */
+function notUnclear(b: Builder, by: string, via: string, word: 'open' | 'close'): void {
+  const r = b.r;
+  if (!OPEN_STATUSES.includes(r.status) && r.status !== 'decided_pending_undo') return alreadyDecided(b, by, via);
+  const res = r.possible?.resolution;
+  if (res) {
+    b.sendCoordinators(
+      'already_decided',
+      () => ({ reference: r.id, organizationName: orgName(r), decision: 'open', by: res.by, at: res.at }),
+      { only: [by] },
+    );
+    b.audit('ignored', { by, via, detail: `possible request already opened by ${res.by}` });
+    return;
+  }
+  b.sendCoordinators(
+    'reply_help',
+    () => ({
+      reference: r.id,
+      problem:
+        word === 'open'
+          ? explain(
+              'JOIN hap një kërkesë të mundshme; kjo është tashmë kërkesë për anëtarësim: për ta miratuar, shkruani PO',
+              'JOIN opens a possible request; this is already a join request: to approve it, write PO',
+            )
+          : explain(
+              'kjo është kërkesë për anëtarësim, jo kërkesë e mundshme: për ta refuzuar, shkruani JO',
+              'this is a join request, not a possible request: to reject it, write JO',
+            ),
+    }),
+    { only: [by] },
+  );
+  b.audit('ignored', { by, via, detail: `${word} on a request that is not a possible request` });
+}
+
+/** INFO or UNDO on a possible request: it has to be opened (or closed) first. */
+function openFirst(b: Builder, by: string, via: string, word: string): void {
+  b.sendCoordinators(
+    'reply_help',
+    () => ({
+      reference: b.r.id,
+      problem: explain(
+        `kjo është një kërkesë e mundshme: hapeni fillimisht me PO (ose JOIN), ose mbylleni me JO (ose NO)`,
+        `this is a possible request: first open it with PO (or JOIN), or close it with JO (or NO)`,
+      ),
+    }),
+    { only: [by] },
+  );
+  b.audit('ignored', { by, via, detail: `${word} on a possible request` });
+}
+
+/**
+ * A coordinator says the possible request is a join request: it becomes an ordinary pending one,
+ * acknowledged to its contact and put to every coordinator for approval. Opening is not an approval.
+ */
+function open(b: Builder, e: Extract<FlowEvent, { type: 'open' }>): void {
+  const r = b.r;
+  const { settings, now } = b.ctx;
+  const by = normaliseAddress(e.by);
+  if (r.status !== 'unclear' || !r.possible) return notUnclear(b, by, e.via, 'open');
+  const changes = e.corrections ? applyCorrections(r, e.corrections) : [];
+  if (changes.length)
+    b.audit('corrected', { by, via: e.via, detail: changes.map((c) => `${c.field}=${c.value}`).join('; ') });
+  r.status = 'pending';
+  r.possible.resolution = { outcome: 'opened', by, at: iso(now), via: e.via, reason: null };
+  r.expiresAt = iso(new Date(now.getTime() + settings.requestTtlMs));
+  b.audit('opened', { by, via: e.via, detail: 'a join request after all' });
+  // Sent because a coordinator decided, not in automatic reply to the received mail (RFC 3834 §2: auto-generated).
+  acknowledge(b, 'auto-generated');
+  requestApproval(b, by);
+  // The possible request's reminder still waiting finds the sequence moved on, and does nothing.
+  r.reminders += 1;
+  scheduleTimers(b, r.reminders + 1);
+}
+
+/** A coordinator says the possible request is no request: final, and nothing goes to its sender. */
+function close(b: Builder, e: Extract<FlowEvent, { type: 'close' }>): void {
+  const r = b.r;
+  const by = normaliseAddress(e.by);
+  if (r.status !== 'unclear' || !r.possible) return notUnclear(b, by, e.via, 'close');
+  const reason = e.reason?.trim() || null;
+  r.status = 'not_request';
+  r.possible.resolution = { outcome: 'closed', by, at: iso(b.ctx.now), via: e.via, reason };
+  b.audit('closed', { by, via: e.via, detail: reason ? `not a request: ${reason}` : 'not a request' });
+  b.sendCoordinators('decision_echo', () => ({
+    reference: r.id,
+    organizationName: orgName(r),
+    decision: 'close',
+    by,
+    reason,
+    undoDeadline: null,
+    approvalsSoFar: 0,
+    approvalsRequired: b.ctx.settings.approvalsRequired,
+  }));
+}
+
 /** The one way a request changes. Pure: `request` is not modified. */
 export function transition(request: RequestRecord, event: FlowEvent, ctx: Ctx): TransitionResult {
   if ('via' in event && request.handled.includes(event.via)) {
@@ -750,6 +1041,12 @@ export function transition(request: RequestRecord, event: FlowEvent, ctx: Ctx): 
       break;
     case 'org_reply':
       orgReply(b, event);
+      break;
+    case 'open':
+      open(b, event);
+      break;
+    case 'close':
+      close(b, event);
       break;
     case 'timer':
       changed = timer(b, event);

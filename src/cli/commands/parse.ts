@@ -35,7 +35,7 @@ export function registerParse(program: Command): void {
       'after',
       [
         '',
-        'Each line: {"file","kind","language","organization","contact","missing","automatic","forwarded","confidence","attachments","subject","messageId"}.',
+        'Each line: {"file","kind","language","organization","contact","missing","automatic","forwarded","possible","possibleReason","confidence","attachments","subject","messageId"}.',
         'A file that is missing or is not a readable message gives {"file","kind":"other","error"} and the next file is read.',
         '',
         'Exit status: 0 when every file was read, 1 when any file could not be read.',
@@ -74,6 +74,8 @@ async function parseOne(file: string, opts: ParseOptions, { mime, understanding 
       missing: reading.missing,
       automatic: reading.automatic,
       forwarded: reading.forwarded,
+      possible: reading.possible,
+      possibleReason: reading.possibleReason,
       confidence: reading.confidence,
       attachments: reading.attachments,
       subject: mail.subject,

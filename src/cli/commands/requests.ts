@@ -12,11 +12,12 @@ import { withRedis } from '../with-redis.ts';
 
 /**
  * `coalition requests [--status S]`, `coalition request REQ-…` (with its audit
- * trail), and `coalition approve|reject REQ-… --by ADDRESS [--reason …]`: the
- * command-line fallback for a coordinator's decision. It goes through the
- * same transition as a mailed reply (first decision wins, undo window,
- * APPROVALS_REQUIRED, echo to coordinators) and is recorded in the audit
- * trail with via "cli". Mails are queued; the running mailer sends them.
+ * trail), `coalition approve|reject REQ-… --by ADDRESS [--reason …]`: the
+ * command-line fallback for a coordinator's decision, and `coalition
+ * open|close REQ-… --by ADDRESS` for a possible request (status unclear). They
+ * go through the same transition as a mailed reply (first decision wins, undo
+ * window, APPROVALS_REQUIRED, echo to coordinators) and are recorded in the
+ * audit trail with via "cli". Mails are queued; the running mailer sends them.
  */
 
 function requestId(v: string): string {
@@ -28,7 +29,8 @@ function requestId(v: string): string {
 function summary(r: RequestRecord): string {
   const org = r.organization.name ?? r.organization.acronym ?? '(no name)';
   const approvals = r.approvals.length ? ` approvals: ${r.approvals.map((a) => a.by).join(', ')}` : '';
-  return `${r.id}  ${r.status.padEnd(20)} ${r.kind.padEnd(10)} ${r.createdAt.slice(0, 16).replace('T', ' ')}  ${org} <${r.replyAddress}>${approvals}`;
+  const possible = r.status === 'unclear' && r.possible ? `  possible request: ${r.possible.reason}` : '';
+  return `${r.id}  ${r.status.padEnd(20)} ${r.kind.padEnd(10)} ${r.createdAt.slice(0, 16).replace('T', ' ')}  ${org} <${r.replyAddress || 'no address'}>${approvals}${possible}`;
 }
 
 function details(r: RequestRecord): string {
@@ -36,11 +38,23 @@ function details(r: RequestRecord): string {
   const lines = [
     `${r.id} (${r.kind}) — ${r.status}`,
     `  organisation: ${o.name ?? '-'}${o.acronym ? ` (${o.acronym})` : ''}${o.city ? ` – ${o.city}` : ''}${o.website ? `  ${o.website}` : ''}`,
-    `  contact:      ${r.contact?.name ?? '-'} <${r.replyAddress}>${r.contact?.phone ? `  ${r.contact.phone}` : ''}`,
+    `  contact:      ${r.contact?.name ?? '-'} <${r.replyAddress || 'no address'}>${r.contact?.phone ? `  ${r.contact.phone}` : ''}`,
     `  language:     ${r.language}`,
-    `  received:     ${r.createdAt}   expires: ${r.expiresAt}`,
+    r.status === 'unclear'
+      ? `  received:     ${r.createdAt}   never expires (reminders until ${r.expiresAt})`
+      : `  received:     ${r.createdAt}   expires: ${r.expiresAt}`,
     `  message:      ${r.originalMessageId ?? '-'}`,
   ];
+  if (r.possible) {
+    const res = r.possible.resolution;
+    lines.push(
+      `  possible:     ${r.possible.reason}${r.possible.automatic ? ', sent by a machine' : ''}${
+        res
+          ? ` — ${res.outcome} by ${res.by} at ${res.at}${res.reason ? ` (${res.reason})` : ''}`
+          : ' — open it or close it'
+      }`,
+    );
+  }
   if (r.missing.length) lines.push(`  missing:      ${r.missing.join(', ')}`);
   if (r.approvals.length) lines.push(`  approvals:    ${r.approvals.map((a) => `${a.by} at ${a.at}`).join('; ')}`);
   if (r.decision) {
@@ -66,14 +80,14 @@ async function decideFromCli(
   o: { by: string; reason?: string; share?: boolean },
 ): Promise<void> {
   await withRedis(async (redis, config) => {
-    const by = normaliseAddress(o.by);
-    if (!config.COORDINATORS.some((c) => normaliseAddress(c) === by)) {
-      throw new CliError(`${o.by} is not one of the COORDINATORS`, 2);
-    }
+    const by = coordinator(config.COORDINATORS, o.by);
     const parts = await buildFlow({ config, redis, logger: silentLogger });
     try {
       const before = await parts.store.get(id);
       if (!before) throw new CliError(`there is no request ${id}`);
+      if (before.status === 'unclear') {
+        throw new CliError(`${id} is a possible request: open it (coalition open) or close it (coalition close) first`);
+      }
       const via = `cli.${new Date().toISOString()}.${randomBytes(4).toString('hex')}`;
       const res = await parts.flow.apply(
         id,
@@ -101,11 +115,51 @@ async function decideFromCli(
   });
 }
 
+/** Opens a possible request as a join request, or closes it as not a request. */
+async function resolveFromCli(id: string, action: 'open' | 'close', o: { by: string; reason?: string }): Promise<void> {
+  await withRedis(async (redis, config) => {
+    const by = coordinator(config.COORDINATORS, o.by);
+    const parts = await buildFlow({ config, redis, logger: silentLogger });
+    try {
+      const before = await parts.store.get(id);
+      if (!before) throw new CliError(`there is no request ${id}`);
+      const via = `cli.${new Date().toISOString()}.${randomBytes(4).toString('hex')}`;
+      const res = await parts.flow.apply(
+        id,
+        action === 'open' ? { type: 'open', by, via } : { type: 'close', by, reason: o.reason ?? null, via },
+      );
+      if (!res.found || !('request' in res)) throw new CliError(`there is no request ${id}`);
+      const r = res.request;
+      const done = r.audit.some((a) => a.via === via && a.event === (action === 'open' ? 'opened' : 'closed'));
+      if (!done) {
+        const was = before.possible?.resolution;
+        throw new CliError(
+          `${id} is ${before.status}${was ? ` (${was.outcome} by ${was.by} at ${was.at})` : before.possible ? '' : ', not a possible request'}: nothing changed`,
+        );
+      }
+      printText(`${summary(r)}\n`);
+    } finally {
+      await parts.close();
+    }
+  });
+}
+
+function coordinator(coordinators: readonly string[], address: string): string {
+  const by = normaliseAddress(address);
+  if (!coordinators.some((c) => normaliseAddress(c) === by)) {
+    throw new CliError(`${address} is not one of the COORDINATORS`, 2);
+  }
+  return by;
+}
+
 export function registerRequests(program: Command): void {
   program
     .command('requests')
     .description('list requests (newest last), optionally only one status')
-    .option('--status <status>', `one of ${REQUEST_STATUSES.join(', ')} ("pending" includes info_requested)`)
+    .option(
+      '--status <status>',
+      `one of ${REQUEST_STATUSES.join(', ')} ("pending" includes info_requested; "unclear": possible requests)`,
+    )
     .option('--json', 'one JSON object per request')
     .action(async (o: { status?: string; json?: boolean }) => {
       if (o.status && !REQUEST_STATUSES.includes(o.status as RequestStatus)) {
@@ -160,4 +214,19 @@ export function registerRequests(program: Command): void {
     .option('--reason <text>', 'why (kept among coordinators unless --share)')
     .option('--share', 'also tell the organisation the reason')
     .action(async (id: string, o: { by: string; reason?: string; share?: boolean }) => decideFromCli(id, 'reject', o));
+
+  program
+    .command('open')
+    .description('open a possible request as a join request: acknowledged, and put to the coordinators for approval')
+    .argument('<id>', 'request reference', requestId)
+    .requiredOption('--by <address>', 'the coordinator who opens it (one of COORDINATORS)')
+    .action(async (id: string, o: { by: string }) => resolveFromCli(id, 'open', o));
+
+  program
+    .command('close')
+    .description('close a possible request as not a request (nothing is sent to its sender)')
+    .argument('<id>', 'request reference', requestId)
+    .requiredOption('--by <address>', 'the coordinator who closes it (one of COORDINATORS)')
+    .option('--reason <text>', 'why (kept among coordinators)')
+    .action(async (id: string, o: { by: string; reason?: string }) => resolveFromCli(id, 'close', o));
 }

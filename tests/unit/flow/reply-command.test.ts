@@ -214,3 +214,21 @@ describe('a "no" that does not reject', () => {
     });
   });
 });
+
+describe('opening a possible request', () => {
+  for (const word of ['JOIN', 'join', 'Join.', '*JOIN*']) {
+    it(`reads "${word}" as opening it, never as an approval`, () => {
+      expect(parseReplyCommand(`${word}${QUOTE}`)).toEqual({ type: 'open', corrections: {} });
+    });
+  }
+  it('reads corrections together with JOIN', () => {
+    expect(parseReplyCommand('JOIN\nEmri: Qendra për Transparencë Qytetare\nQyteti: Shkodër')).toEqual({
+      type: 'open',
+      corrections: { name: 'Qendra për Transparencë Qytetare', city: 'Shkodër' },
+    });
+  });
+  it('calls JOIN together with a rejection word unclear', () => {
+    expect(parseReplyCommand('JOIN? No').type).toBe('unclear');
+    expect(parseReplyCommand('NO JOIN').type).toBe('unclear');
+  });
+});
