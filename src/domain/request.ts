@@ -1091,7 +1091,6 @@ const FREEMAIL = new Set([
   'zoho.com',
   'abv.bg',
   'web.de',
-  'example.com',
 ]);
 
 export function isFreemail(domain: string): boolean {

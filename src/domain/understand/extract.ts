@@ -13,7 +13,7 @@ import {
   toNominative,
 } from './organisation.ts';
 import { findTowns, townForm } from './places.ts';
-import { collapse, fold, foldKeepCase, isAllCaps, nameKey, sentences } from './text.ts';
+import { collapse, fold, isAllCaps, nameKey, sentences } from './text.ts';
 
 /**
  * Organisation and contact details of a join request or withdrawal. Every
@@ -398,7 +398,7 @@ function townAfterName(text: string, orgName: string): string | null {
 }
 
 const URL_RE = /(?<![@\w.-])((?:https?:\/\/)?(?:www\.)?[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+(?::\d+)?(?:\/[^\s<>()"'|]*)?)(?![\w-]*@)/gi;
-const KNOWN_TLD = /\.(?:org|com|net|al|info|eu|io|ngo|edu|gov|test|example|int|co|uk|de|it|fr|mk|xk|rs|me|online|site|eco|world|ong|foundation|network|institute|center|media|news)$/i;
+const KNOWN_TLD = /\.(?:org|com|net|al|info|eu|io|ngo|edu|gov|int|co|uk|de|it|fr|mk|xk|rs|me|online|site|eco|world|ong|foundation|network|institute|center|media|news)$/i;
 const FILE_EXT = /\.(?:pdf|docx?|xlsx?|pptx?|png|jpe?g|gif|zip|rar|txt|odt|eml|html?)$/i;
 
 function standsAlone(text: string, index: number, length: number): boolean {
@@ -523,12 +523,14 @@ function isPersonal(address: MailAddress | null, own: string[]): boolean {
 const DISCLAIMER =
   /\b(?:funded|financed|co-?funded|supported|sponsored|made possible) by\b|\bwith the (?:financial |generous )?support of\b|\bin (?:partnership|cooperation|collaboration) with\b|\bpart of the\b[^.\n]{0,60}\bnetwork\b|\bthis (?:project|publication|programme|program|e-?mail|message|activity) (?:is|was|has|does|reflects)\b|\bdisclaimer\b|\bconfidential\b|\bsole responsibility\b|\b(?:financuar|bashkefinancuar|mbeshtetur|sponsorizuar|mundesuar) (?:nga|prej)\b|\bme (?:mbeshtetjen|perkrahjen|financimin) (?:financiare )?(?:e|te)\b|\bne (?:partneritet|bashkepunim) me\b|\bpjese e rrjetit\b|\bky (?:projekt|publikim|program|email|mesazh|aktivitet)\b|\bpergjegjesi(?:a|ne)? (?:e vetme|te plote)\b|\bkonfidencial\w*/;
 /** "member of the Balkan Network", "anëtare e Rrjetit ...": a network the organisation belongs to. */
-const MEMBER_OF = /\b(?:[Mm]embers? of (?:the )?|[Aa]net[a]r[e]? (?:e|i) )\p{Lu}/u;
+const MEMBER_OF = /\b(?:is|are|as) (?:a |an )?(?:proud |active |founding )?members? of (?:the )?\p{Lu}|\b(?:[Ee]sht[eë]|[Jj]emi|[Ss]i) (?:nj[eë] )?an[eë]tar[eë]? (?:e|i|t[eë]) \p{Lu}/u;
+/** Being a member of the coalition is what a request asks, never a footer. */
+const OF_COALITION = /\b(?:coalition|koalicion\w*|ogp)\b/;
 
 function withoutDisclaimers(text: string): string {
   return text
     .split('\n')
-    .map((line) => (DISCLAIMER.test(fold(line)) || MEMBER_OF.test(foldKeepCase(line)) ? '' : line))
+    .map((line) => (DISCLAIMER.test(fold(line)) || (MEMBER_OF.test(line) && !OF_COALITION.test(fold(line))) ? '' : line))
     .join('\n');
 }
 

@@ -189,7 +189,7 @@ export function plausibleName(name: string, exclude: Set<string>): boolean {
   if (/@|https?:|www\./i.test(name)) return false;
   if (/^\d/.test(name)) return false;
   // A generic word alone ("NGO", "Organizata", "Shoqata") names no organisation.
-  if (/^(?:(?:our|my|the|this|an?|your|their|ngo|ojq|oshc|cso|npo|ong) )?(?:ngo|ojq|oshc|cso|npo|ong|organizat\w*|organi[sz]ation|shoqat\w*|association|qend\w*|cent(?:er|re)|fondacion\w*|foundation|institut\w*|rrjet\w*|network|forum\w*|grup\w*|group)$/.test(key)) return false;
+  if (/^(?:(?:our|my|the|this|an?|your|their|ngo|ojq|oshc|cso|npo|ong) )?(?:ngo|ojq|oshc|cso|npo|ong|organizat\w*|organi[sz]ation|shoqat\w*|association|qend\w*|cent(?:er|re)|fondacion\w*|foundation|institut\w*|rrjet\w*|network|forum\w*|grup\w*|group|movement|levizj\w*|initiative|nism\w*)$/.test(key)) return false;
   // A country is where the organisation is, not its name.
   if (/^(?:shqip[eë]ri[ae]?|albania|kosov[eëo]s?|kosova|maqedoni\w*|north macedonia|montenegro|mali i zi|serbi\w*|greqi\w*|greece|itali\w*|italy|evrop\w*|europe|ballkan\w*|balkans?)$/i.test(key.replace(/[.!]+$/, ''))) return false;
   // A town alone ("Berati", "Tirana") is where the organisation is, not its name.

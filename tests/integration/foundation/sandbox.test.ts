@@ -131,7 +131,7 @@ describe('npm start without a mailbox (the sandbox)', () => {
 
   it('takes the conditional Albanian request that names no organisation through the safety net: possible request, PO, acknowledgement, approval', async () => {
     const tx = nodemailer.createTransport({ host: '127.0.0.1', port: ports.smtp, secure: false, ignoreTLS: true });
-    const send = (m: nodemailer.SendMailOptions) => tx.sendMail({ to: 'info@example.org', ...m });
+    const send = (m: Parameters<typeof tx.sendMail>[0]) => tx.sendMail({ to: 'info@example.org', ...m });
     await send({
       from: 'Arben Kola <arben@lulet.example.net>',
       subject: 'Kërkesë për anëtarësim në koalicion',
