@@ -158,7 +158,7 @@ export const MAIL_CATALOG = {
   unauthenticated_attempt: z.object({ reference: optText, from: text, reason: z.object({ sq: text, en: text }) }),
   expired: z.object({ reference, organizationName: text }),
   undone: z.object({ reference, organizationName: text, by: text }),
-  /** To coordinators: a message that is neither a request nor automatic (OTHER_MAIL=forward). */
+  /** To coordinators: a message that is neither a request nor automatic (UNRELATED_MAIL=forward). */
   other_forward: z.object({ from: text, subject: text, excerpt: text }),
 } as const;
 

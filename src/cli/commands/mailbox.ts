@@ -29,7 +29,17 @@ const clip = (s: string, n: number): string => (s.length > n ? `${s.slice(0, n -
 
 function printRow(r: BackfillRow, json: boolean): void {
   if (json) return printJsonLine(r);
-  const what = r.result === 'would' ? `would file in ${r.folder}` : r.result === 'already' ? `already handed off (${r.folder})` : `${r.result}, filed in ${r.folder}`;
+  const leave = r.disposition === 'leave';
+  const what =
+    r.result === 'would'
+      ? leave
+        ? `would leave it in ${r.folder}`
+        : `would file in ${r.folder}`
+      : r.result === 'already'
+        ? `already handed off (${r.folder})`
+        : leave
+          ? `${r.result}, left in ${r.folder}`
+          : `${r.result}, filed in ${r.folder}`;
   process.stdout.write(
     `${String(r.uid).padStart(6)}  ${r.date.slice(0, 16).replace('T', ' ')}  ${clip(r.from, 32).padEnd(32)}  ${clip(r.subject, 40).padEnd(40)}  ${r.disposition.padEnd(10)}  ${what}: ${clip(r.reason, 60)}\n`,
   );
@@ -66,7 +76,7 @@ export function registerMailbox(program: Command): void {
           const count = (d: string) => rows.filter((r) => r.disposition === d).length;
           process.stdout.write(
             `${opts.dryRun ? 'dry run: ' : ''}${rows.length} message(s) from ${since.toISOString()} to ${end.toISOString()}: ` +
-              `${count('processed')} processed, ${count('ignored')} ignored, ${count('quarantine')} quarantine` +
+              `${count('processed')} processed, ${count('ignored')} ignored, ${count('quarantine')} quarantine, ${count('leave')} left in place` +
               `${opts.dryRun ? ' (nothing queued or moved)' : ''}\n`,
           );
         }
