@@ -42,7 +42,7 @@ const NOMINAL = /^(?:anetaresim|nenshkrim|bashkim|aderim)/;
 const DECLARES = /\b(?:we|i|our organi[sz]ation|our (?:association|centre|center|foundation|network|board))(?: (?:hereby|fully|also|gladly|formally|officially|herewith))* (?:join|sign|endorse|co-?sign|adhere|support|subscribe|accept)\b/;
 /** A question asking the reader to act for the sender: "could you add us?", "a mund të na shtoni?" */
 const POLITE_REQUEST =
-  /\b(?:could|can|would|may|will) (?:you|we) (?:please |kindly )?(?:add|include|list|register|sign|join|accept|count|become)\b|\ba (?:mund|mundeni|mundesh|do te mundeshit|do te ishte e mundur) (?:te |me )?na (?:shtoni|perfshini|regjistroni|pranoni|listoni|shtu|shtuar|perfshi|regjistru|pranu)\b/;
+  /\b(?:could|can|would|may|will) (?:you|we|our (?:organi[sz]ation|association|ngo|group|network|centre|center|foundation)) (?:please |kindly |also )?(?:add|include|list|register|sign|join|accept|count|become|be added)\b|\ba (?:mund|mundeni|mundesh|do te mundeshit|do te ishte e mundur) (?:te |me )?na (?:shtoni|perfshini|regjistroni|pranoni|listoni|shtu|shtuar|perfshi|regjistru|pranu)\b/;
 /** "A mund të anëtarësohemi?", "Can we join?": asking to join and how, at once. */
 const MAY_WE = /\b(?:can|could|may) (?:we|our organi[sz]ation) (?:also )?(?:join|sign|become|be added)\b|\ba mund (?:te|t') (?:\w+ )?(?:bashkohe|anetaresohe|nenshkruajme|aderojme|behemi|jemi)/;
 /** "We invite you to join us" in a whole text: only the sender's own first-person wish counts there. */
@@ -109,7 +109,7 @@ export interface IntentScore {
 function negated(f: string, at: number): boolean {
   const before = f.slice(0, at);
   const clause = before.slice(Math.max(before.lastIndexOf(','), before.lastIndexOf(';'), before.lastIndexOf(':')) + 1);
-  const tail = clause.split(/\s+/).slice(-5).join(' ');
+  const tail = clause.trim().split(/\s+/).slice(-5).join(' ');
   NEGATION.lastIndex = 0;
   return NEGATION.test(tail);
 }

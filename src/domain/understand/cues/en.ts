@@ -69,7 +69,7 @@ export const EN: LanguageCues = {
     { re: '\\b(?:would like|want|wish|like) to (?:know|learn|understand|find out|ask|enquire|inquire|hear)\\b|\\b(?:more )?information (?:about|on|regarding) (?:how|what|the (?:conditions|requirements|criteria|process|procedure|steps))\\b|\\bwhat (?:would|does|will) it (?:take|mean|involve|require|entail)\\b', example: 'We would like to know how an organisation can join the coalition.' },
   ],
   conditionQuestion: [
-    { re: '\\bwhat (?:are|is) the (?:conditions|requirements|criteria|procedure|process|steps)\\b|\\bhow (?:can|do|could|would|does) (?:we|an? organi[sz]ation|one|i)\\b|\\bis it possible\\b|\\bare (?:there )?any (?:conditions|requirements|fees|costs)\\b', example: 'What are the criteria to join the coalition?' },
+    { re: '\\bwhat (?:are|is) the (?:conditions|requirements|criteria|procedure|process|steps)\\b|\\bhow (?:can|do|could|would|does|should) (?:we|our (?:organi[sz]ation|association|ngo|group)|an? organi[sz]ation|one|i)\\b|\\bis it possible\\b|\\bare (?:there )?any (?:conditions|requirements|fees|costs)\\b', example: 'What are the criteria to join the coalition?' },
   ],
   already: [
     { re: '\\b(?:continu|remain|stay)\\w* (?:to be )?(?:an? )?(?:active )?(?:part of|members?|signator\\w*)\\b', example: 'Our organisation of course remains a member of the coalition and a signatory of the statement.' },
