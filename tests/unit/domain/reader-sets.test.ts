@@ -18,7 +18,7 @@ const SETS = readdirSync(FIXTURES).filter((d) => existsSync(join(FIXTURES, d, 'e
 
 describe('the reader on every mail set in the repository', () => {
   it('finds at least the fixtures and one held-out set', () => {
-    expect(SETS).toEqual(expect.arrayContaining(['mail', 'holdout']));
+    expect(SETS).toEqual(expect.arrayContaining(['mail', 'holdout', 'blind-d', 'blind-e', 'blind-f', 'blind-g']));
   });
 
   it.each(SETS)('never reads an auto-reply or a bounce in %s as a join request, and stays above its floors', async (set) => {
@@ -27,6 +27,12 @@ describe('the reader on every mail set in the repository', () => {
     expect(s.results.kind?.accuracy).toBeGreaterThanOrEqual(0.9);
     expect(s.results['contact.email']?.accuracy).toBeGreaterThanOrEqual(0.9);
     expect(s.results['organization.name']?.accuracy).toBeGreaterThanOrEqual(0.75);
+    // No request is lost: every join request reaches the flow or the coordinators.
+    expect(s.joinCaught.recall).toBe(1);
+    // The safety net stays a net: never a robot, never mail that speaks of none of it, at most 15% of a set.
+    expect(s.robotsAsPossible).toBe(0);
+    expect(s.possibleWithoutMention).toBe(0);
+    expect(s.possible.rate).toBeLessThanOrEqual(0.15);
   });
 });
 
