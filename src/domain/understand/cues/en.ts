@@ -27,6 +27,7 @@ export const EN: LanguageCues = {
     { re: "\\b(?:would|'d) be (?:glad|happy|pleased|honou?red|delighted|keen|interested|grateful|proud)\\b", example: 'We would be proud to sign the statement.' },
     { re: '\\b(?:am|are|is|were) (?:very |most )?(?:glad|happy|pleased|keen|eager|ready|interested|willing|delighted|honou?red|proud|writing)\\b', example: 'We are keen to join the coalition.' },
     { re: '\\binterest(?:ed)? in\\b|\\bhereby\\b|\\bintend(?:s)?\\b|\\bplan(?:s|ning)? to\\b|\\bhope(?:s)? to\\b|\\bseek(?:s|ing)?\\b|\\blooking forward to (?:joining|signing|becoming)', example: 'We hope to join the coalition soon.' },
+    { re: '\\b(?:application|membership|registration|sign-?up) form\\b', example: 'Attached is our completed membership form for the coalition; we want to join.' },
     { re: '\\brequest(?:s|ing|ed)?\\b|\\bask(?:s|ing)? (?:to|for|you to|that)\\b|\\bapply(?:ing)?\\b|\\bapplication\\b', example: 'We are requesting to join the coalition as a member.' },
     { re: '\\bconfirm(?:s|ing)?\\b|\\bexpress(?:es|ing)?\\b|\\bdecided\\b|\\bdecision\\b|\\bagree(?:s|d)?\\b|\\baccept\\b|^yes\\b', example: 'Our board decided to sign the statement.' },
     { re: '\\b(?:let us|please|kindly|could you|can you|would you)\\b', example: 'Could you please sign us up for the coalition?' },
@@ -63,6 +64,7 @@ export const EN: LanguageCues = {
     { re: "\\b(?:not|never|cannot|can't|won't|don't|doesn't|unable to|no longer|decided against|declin(?:e|ing))\\b", example: 'Unfortunately we cannot sign the statement this year.' },
   ],
   deliberation: [
+    { re: '\\b(?:may|might) (?:also )?(?:want|wish|decide|consider|be interested)\\b', example: 'Our partners from Kosovo may also want to join the coalition later.' },
     { re: '\\bwhether\\b|\\bif we (?:decide|choose|agree|want)\\b|\\bin case we\\b', example: 'We are discussing whether we should join the coalition.' },
     { re: '\\b(?:are|is|were|be) (?:still )?(?:considering|thinking about|discussing|deciding|weighing|exploring)\\b|\\bconsider(?:ing)? (?:joining|signing|applying|becoming|whether)\\b', example: 'Our board is considering joining the coalition.' },
     { re: '\\bbefore (?:we (?:decide|apply|commit)|deciding|applying|committing|taking (?:a|any|the) decision)\\b|\\bnot (?:yet )?(?:taken|made|reached) (?:a|any|the|our) (?:final )?decision\\b|\\b(?:not|never) (?:yet )?decided\\b|\\bhaven\'t (?:yet )?decided\\b', example: 'Before we decide to join the coalition, we have some questions.' },
