@@ -7,7 +7,7 @@ import { MimeError } from './errors.ts';
  * LibreOffice and simple PDF writers produce and return null for anything else
  * (encrypted files, CID fonts, scanned images). Inflating and extracting are
  * paid from the message's ReadBudget (budget.ts). They throw only MimeError
- * MIME_HOSTILE (a decompression bomb); a broken file gives null.
+ * MIME_HOSTILE (decompression bombs); a broken file gives null.
  */
 
 /** Input larger than this is not scanned at all. */
@@ -109,10 +109,15 @@ export function pdfText(pdf: Buffer, budget = new ReadBudget()): string | null {
     const start = m.index + m[0].length;
     const end = src.indexOf('endstream', start);
     if (end < 0) break;
-    const dictStart = src.lastIndexOf('<<', m.index);
-    const dict = dictStart >= 0 ? src.slice(dictStart, m.index) : '';
+    // The stream's own dictionary, nested ones (/DecodeParms <<...>>) included: from its
+    // "N G obj" on, looked for in the 4 KiB before it so that no PDF costs a search from the start.
+    const before = src.slice(Math.max(0, m.index - 4096), m.index);
+    const objAt = before.lastIndexOf('obj');
+    const at = objAt >= 0 ? objAt : before.lastIndexOf('<<');
+    const dict = at >= 0 ? before.slice(at) : '';
     streamRe.lastIndex = end + 9;
-    if (/\/Subtype\s*\/(?:Image|XML)|\/Type\s*\/(?:XObject|XRef|ObjStm|Metadata)/.test(dict)) continue;
+    // Not text: images (a blank scanned page inflates hundreds of times its size), fonts, metadata, cross-references.
+    if (SKIPPED_STREAM.test(dict)) continue;
     let body: Buffer | null = pdf.subarray(start, end);
     if (/\/FlateDecode/.test(dict)) {
       body = budget.inflate(body, 'zlib');
@@ -135,6 +140,8 @@ export function pdfText(pdf: Buffer, budget = new ReadBudget()): string | null {
   const letters = text.replace(/\P{L}+/gu, '').length;
   return letters / text.replace(/\s/g, '').length >= 0.6 ? text : null;
 }
+
+const SKIPPED_STREAM = /\/Subtype\s*\/(?:Image|XML|Type1C|CIDFontType0C|OpenType)|\/Type\s*\/(?:XObject|XRef|ObjStm|Metadata|EmbeddedFile)|\/Length[123]\b|\/DecodeParms|\/BitsPerComponent/;
 
 const WIN_ANSI_HIGH: Record<number, string> = {
   0x80: '€', 0x82: '‚', 0x84: '„', 0x85: '…', 0x91: '‘', 0x92: '’', 0x93: '“', 0x94: '”', 0x96: '–', 0x97: '—',

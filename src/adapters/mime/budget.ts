@@ -8,8 +8,9 @@ import { MimeError } from './errors.ts';
  * built to exhaust the reader (issue 12: 750 KB on the wire, 4.3 GB once read).
  *
  * Past a budget the reader stops extracting, keeps what it has and notes it;
- * what no mail client produces (a decompression bomb, hundreds of parts, HTML
- * nested thousands deep) is refused with MimeError MIME_HOSTILE.
+ * a stream that inflates hundreds of times its size is not read. What no mail
+ * client produces (several such streams, hundreds of parts, HTML nested
+ * thousands deep) is refused with MimeError MIME_HOSTILE.
  */
 export interface ReadLimits {
   /** UTF-8 bytes of text kept from the body and every attachment together. */
@@ -24,9 +25,11 @@ export interface ReadLimits {
   maxInflatedBytes: number;
   /** Bytes one stream or zip entry may inflate to; a larger one is not read. */
   maxInflatedPerStream: number;
-  /** A stream inflating to more than `bombMinBytes` at more than this ratio is a decompression bomb (hostile). */
+  /** A stream inflating to more than `bombMinBytes` at more than this ratio is a decompression bomb: it is not read. */
   bombRatio: number;
   bombMinBytes: number;
+  /** This many decompression bombs in one message make it hostile. */
+  maxBombs: number;
   /** HTML characters converted to text per message; later HTML is not converted. */
   maxHtmlBytes: number;
   /** Element nesting deeper than this is hostile (parsers recurse, and htmlparser2 slows down quadratically). */
@@ -44,12 +47,13 @@ export const DEFAULT_LIMITS: ReadLimits = Object.freeze({
   maxInflatedPerStream: 4 * 1024 * 1024,
   bombRatio: 100,
   bombMinBytes: 1024 * 1024,
+  maxBombs: 3,
   maxHtmlBytes: 4 * 1000 * 1000,
   maxHtmlDepth: 1000,
   maxHtmlCells: 5000,
 });
 
-export type BudgetName = 'text' | 'parts' | 'pdf-streams' | 'inflated' | 'html';
+export type BudgetName = 'text' | 'parts' | 'pdf-streams' | 'inflated' | 'bomb' | 'html';
 
 /** A budget the reader ran out of while reading one message. */
 export interface ReadNote {
@@ -67,6 +71,7 @@ export class ReadBudget {
   private pdfStreams = 0;
   private inflated = 0;
   private htmlBytes = 0;
+  private bombs = 0;
 
   constructor(limits: Partial<ReadLimits> = {}) {
     this.limits = { ...DEFAULT_LIMITS, ...limits };
@@ -129,8 +134,8 @@ export class ReadBudget {
 
   /**
    * Inflates a zlib (PDF /FlateDecode) or raw deflate (zip) stream within the
-   * budget: null when the budget is spent or the stream is too large or broken;
-   * throws MIME_HOSTILE for a decompression bomb.
+   * budget: null when the budget is spent or the stream is too large, broken or
+   * a decompression bomb; throws MIME_HOSTILE at the maxBombs-th bomb.
    */
   inflate(data: Buffer, format: 'zlib' | 'raw'): Buffer | null {
     const { maxInflatedBytes, maxInflatedPerStream, bombRatio, bombMinBytes } = this.limits;
@@ -146,19 +151,24 @@ export class ReadBudget {
     } catch (err) {
       if ((err as { code?: string }).code !== 'ERR_BUFFER_TOO_LARGE') return null;
       // It inflates to more than `max`: a bomb when even that is past the ratio.
-      if (max >= bombMinBytes && max > bombRatio * data.length) this.bombed(data.length, max, true);
       this.inflated += max;
+      if (max >= bombMinBytes && max > bombRatio * data.length) return this.bombed(data.length, max, true);
       if (max < maxInflatedPerStream) this.note('inflated', `decompression stopped at ${maxInflatedBytes} bytes`);
       return null;
     }
-    if (out.length >= bombMinBytes && out.length > bombRatio * data.length) this.bombed(data.length, out.length, false);
     this.inflated += out.length;
+    if (out.length >= bombMinBytes && out.length > bombRatio * data.length) return this.bombed(data.length, out.length, false);
     return out;
   }
 
-  private bombed(compressed: number, inflated: number, more: boolean): never {
+  /** A bomb is not read; the maxBombs-th in one message shows what the message is for. */
+  private bombed(compressed: number, inflated: number, more: boolean): null {
     const ratio = Math.round(inflated / Math.max(1, compressed));
-    this.hostile(`decompression bomb: a ${compressed}-byte stream inflates to ${more ? 'more than ' : ''}${inflated} bytes (${ratio}:1)`);
+    const what = `a ${compressed}-byte stream inflates to ${more ? 'more than ' : ''}${inflated} bytes (${ratio}:1)`;
+    this.bombs++;
+    if (this.bombs >= this.limits.maxBombs) this.hostile(`decompression bombs: ${this.bombs} streams like this one: ${what}`);
+    this.note('bomb', `not read, a decompression bomb: ${what}`);
+    return null;
   }
 
   /** Whether an HTML document of `length` characters may still be converted. */

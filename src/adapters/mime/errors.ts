@@ -12,9 +12,9 @@
  *  - mailparser itself rejects the input (too many parts, oversized header block...).
  * A message with headers but an empty body (an empty mail) IS readable.
  *
- * MIME_HOSTILE: the message is built to exhaust the reader (see budget.ts): a
- * decompression bomb, far more parts than any person sends, HTML nested
- * deeper than any mail client writes.
+ * MIME_HOSTILE: the message is built to exhaust the reader (see budget.ts):
+ * several decompression bombs, far more parts than any person sends, HTML
+ * nested deeper than any mail client writes.
  *
  * MIME_READER_FAILED: the isolated reader (isolated.ts) ran out of memory, took
  * longer than its time limit or died while reading this message.
