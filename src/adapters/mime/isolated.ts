@@ -31,7 +31,7 @@ export interface IsolatedReaderOptions {
 }
 
 export const DEFAULT_ISOLATION = Object.freeze({
-  maxOldGenerationSizeMb: 160,
+  maxOldGenerationSizeMb: 128,
   maxYoungGenerationSizeMb: 16,
   timeoutMs: 30_000,
   startupMs: 30_000,
