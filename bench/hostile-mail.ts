@@ -12,8 +12,13 @@
  * pdf-5 (5 such streams), docx-set (998 DOCX letters of 4 MB of text),
  * deep-html (200,000 nested <div>), deep-html-3 (three such parts).
  * Target: peak RSS under 400 MB, the desk alive, the next request acknowledged.
+ *
+ *   npx tsx bench/hostile-mail.ts --thread [case ...]
+ *
+ * reads each case with every budget off, in a process of its own, to show what
+ * the reader thread's heap and time limits alone hold a message to.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -158,8 +163,62 @@ async function runCase(name: string, build: () => Buffer): Promise<Figures> {
   }
 }
 
+/**
+ * `--thread`: the reader thread's own limits, with every budget off, as if a
+ * message found a way past them all: each case is read by an IsolatedReader in
+ * a process of its own, and that process's idle and peak RSS are reported.
+ */
+const NO_BUDGETS = { maxParts: 1e9, maxPartsRead: 1e9, maxTextBytes: 1e12, maxInflatedBytes: 1e12, bombRatio: 1e9, maxHtmlDepth: 1e9, maxHtmlCells: 1e9 };
+
+async function threadChild(name: string): Promise<void> {
+  const { IsolatedReader } = await import('../src/adapters/mime/index.ts');
+  const reader = new IsolatedReader({ limits: NO_BUDGETS });
+  await reader.read(joinRequest('Warm-up'));
+  const raw = CASES[name]!();
+  global.gc?.();
+  const idle = status(process.pid, 'VmRSS') ?? 0;
+  let peak = idle;
+  const sampler = setInterval(() => (peak = Math.max(peak, status(process.pid, 'VmRSS') ?? 0)), 50);
+  const t0 = Date.now();
+  const result = await reader.read(raw).then(
+    (r) => `read (${r.mail.text.length + r.mail.attachments.reduce((n, a) => n + (a.text?.length ?? 0), 0)} characters of text)`,
+    (err: Error) => err.message,
+  );
+  const seconds = (Date.now() - t0) / 1000;
+  clearInterval(sampler);
+  const after = await reader.read(joinRequest('After')).then(() => 'yes', (err: Error) => `no: ${err.message}`);
+  await reader.close();
+  peak = Math.max(peak, status(process.pid, 'VmHWM') ?? 0);
+  console.log(JSON.stringify({ case: name, idleMB: Math.round(idle), peakMB: Math.round(peak), seconds, result, nextRead: after }));
+}
+
+function threadCases(names: string[]): void {
+  console.log('| case (budgets off) | process idle | process peak RSS | outcome | next message read |');
+  console.log('| --- | --- | --- | --- | --- |');
+  for (const name of names) {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--expose-gc', fileURLToPath(import.meta.url), '--thread-child', name], { encoding: 'utf8' });
+    const line = r.stdout.trim().split('\n').pop() ?? '';
+    try {
+      const f = JSON.parse(line) as { idleMB: number; peakMB: number; seconds: number; result: string; nextRead: string };
+      console.log(`| ${name} | ${f.idleMB} MB | ${f.peakMB} MB | ${f.result.slice(0, 80)} after ${f.seconds.toFixed(1)} s | ${f.nextRead} |`);
+    } catch {
+      console.log(`| ${name} | – | – | the process failed: ${(r.stderr || line).slice(-200).replace(/\n/g, ' ')} | – |`);
+    }
+  }
+}
+
+const childCase = process.argv.indexOf('--thread-child');
+if (childCase >= 0) {
+  await threadChild(process.argv[childCase + 1] ?? '');
+  process.exit(0);
+}
+
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const names = wanted.length ? wanted : Object.keys(CASES);
+if (process.argv.includes('--thread')) {
+  threadCases(names);
+  process.exit(0);
+}
 const rows: Figures[] = [];
 for (const name of names) {
   const build = CASES[name];
