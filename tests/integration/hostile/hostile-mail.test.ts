@@ -80,4 +80,10 @@ describe('hostile mail sent to the running desk', () => {
     expect(quarantinedLogs).toHaveLength(3);
     expect(quarantinedLogs.map((l) => String(l.reason)).filter((r) => r.startsWith('not read again'))).toEqual([]);
   });
+
+  it('still shuts down cleanly on SIGTERM, its reader thread with it', async () => {
+    const exited = new Promise<number | null>((r) => desk.once('exit', (code) => r(code)));
+    desk.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
 });
