@@ -3,7 +3,7 @@ import type { DNSResolver } from 'mailauth';
 import { ZodError } from 'zod';
 import { verifyDkim } from '../adapters/auth/dkim.ts';
 import { rawHeaderValues } from '../adapters/auth/headers.ts';
-import { MimeError, parseRaw } from '../adapters/mime/index.ts';
+import { MimeError, parseRawIsolated } from '../adapters/mime/index.ts';
 import { authorizeReply, coordinatorSender, explainAuthFailure } from '../domain/coordinator-auth.ts';
 import { domainOf, normaliseAddress, type MailInput } from '../domain/mail.ts';
 import type { OutgoingMail } from '../domain/outgoing.ts';
@@ -112,7 +112,7 @@ export class Processor {
     }
     let outcome: InboundOutcome;
     try {
-      const mail = await parseRaw(raw);
+      const mail = await parseRawIsolated(raw);
       outcome = await this.route(mail, raw, job);
     } catch (err) {
       if (!(err instanceof MimeError)) throw err;

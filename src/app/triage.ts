@@ -1,5 +1,5 @@
 import type { Config } from '../../config/schema.ts';
-import { MimeError, parseRaw } from '../adapters/mime/index.ts';
+import { MimeError, parseRawIsolated } from '../adapters/mime/index.ts';
 import { decideDisposition, headerMessageIds, type Disposition } from '../domain/disposition.ts';
 import { understand } from '../domain/understand/index.ts';
 
@@ -22,7 +22,7 @@ export function createTriage(config: Pick<Config, 'COALITION_ADDRESS' | 'COORDIN
   return async (raw) => {
     let mail;
     try {
-      mail = await parseRaw(raw);
+      mail = await parseRawIsolated(raw);
     } catch (err) {
       const reason = err instanceof MimeError ? `unreadable: ${err.message}` : `unreadable: ${(err as Error).message}`;
       return { disposition: 'quarantine', reason, messageId: null };

@@ -14,6 +14,9 @@ export interface TriageVerdict {
 }
 export type Triage = (raw: Buffer) => Promise<TriageVerdict>;
 
+/** Readings of one message that may begin and never finish before it is quarantined unread (issue 12). */
+export const MAX_UNFINISHED_READINGS = 2;
+
 /** Metadata fetched for every candidate before any body is downloaded. */
 export const META_QUERY = { uid: true, size: true, internalDate: true, envelope: true } as const;
 
@@ -105,7 +108,18 @@ export class Ingestor {
       this.logger.warn({ uid }, 'message vanished before it could be fetched');
       return null;
     }
+    // Recorded before reading, so a message that kills or hangs the desk while it is read
+    // is quarantined unread after MAX_UNFINISHED_READINGS, not read again at every restart.
+    const readingKey = messageKey(meta.messageId, raw);
+    const unfinished = await this.ledger.readingStarted(readingKey);
+    if (unfinished >= MAX_UNFINISHED_READINGS) {
+      const reason = `not read again: ${unfinished} earlier readings of it never finished (the desk died or hung while reading it)`;
+      const outcome = await this.quarantine(client, meta, uidValidity, folders, readingKey, reason);
+      await this.ledger.readingFinished(readingKey);
+      return outcome;
+    }
     const verdict = await this.safeTriage(raw);
+    await this.ledger.readingFinished(readingKey);
     const key = messageKey(meta.messageId ?? verdict.messageId, raw);
     if (verdict.disposition === 'quarantine') {
       return this.quarantine(client, meta, uidValidity, folders, key, verdict.reason, verdict.messageId);

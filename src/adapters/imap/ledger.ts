@@ -38,6 +38,9 @@ export interface QuarantineRecord {
 
 export type HandOffResult = 'queued' | 'recorded' | 'duplicate';
 
+/** An unfinished reading is forgotten after this: a message moved away by hand leaves no record for ever. */
+const READING_TTL_SECONDS = 7 * 24 * 3600;
+
 /** The job name of every inbound job. */
 export const INBOUND_JOB_NAME = 'message';
 
@@ -118,6 +121,32 @@ export class IngestLedger {
       tx.ltrim(this.quarantineKey, 0, this.o.quarantineMax - 1);
       return 'recorded';
     });
+  }
+
+  /** `<prefix>:ingest:reading:<key>`: readings of a message begun and not yet finished. */
+  readingKey(key: string): string {
+    return this.ks.op('ingest', 'reading', key);
+  }
+
+  /**
+   * Records, before the reader starts, that it is about to read message `key`;
+   * returns how many earlier readings of it began and never finished (the desk
+   * died or hung in them). One command, not a MULTI: an EXEC here would drop
+   * the WATCH of a hand-off in flight on this connection.
+   */
+  async readingStarted(key: string): Promise<number> {
+    const n = await this.redis.eval(
+      "local n = redis.call('INCR', KEYS[1]); redis.call('EXPIRE', KEYS[1], ARGV[1]); return n",
+      1,
+      this.readingKey(key),
+      READING_TTL_SECONDS,
+    );
+    return Number(n) - 1;
+  }
+
+  /** The reading of `key` came to an end (a verdict, a quarantine): it no longer counts against the message. */
+  async readingFinished(key: string): Promise<void> {
+    await this.redis.del(this.readingKey(key));
   }
 
   async quarantined(limit = 100): Promise<QuarantineRecord[]> {

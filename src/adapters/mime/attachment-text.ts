@@ -1,26 +1,28 @@
-import { inflateRawSync, inflateSync } from 'node:zlib';
+import { ReadBudget } from './budget.ts';
+import { MimeError } from './errors.ts';
 
 /**
  * Best-effort text of a letter attached as DOCX or PDF, without a new
  * dependency. Both readers are deliberately small: they handle what Word,
  * LibreOffice and simple PDF writers produce and return null for anything else
- * (encrypted files, CID fonts, scanned images). They never throw.
+ * (encrypted files, CID fonts, scanned images). Inflating and extracting are
+ * paid from the message's ReadBudget (budget.ts). They throw only MimeError
+ * MIME_HOSTILE (decompression bombs); a broken file gives null.
  */
 
-/** Inflated output larger than this is not read: a letter is a few kilobytes. */
-const MAX_INFLATED = 4 * 1024 * 1024;
 /** Input larger than this is not scanned at all. */
 const MAX_INPUT = 10 * 1024 * 1024;
 
-export function attachmentText(filename: string | null, contentType: string, content: Buffer): string | null {
+export function attachmentText(filename: string | null, contentType: string, content: Buffer, budget = new ReadBudget()): string | null {
   if (content.length === 0 || content.length > MAX_INPUT) return null;
   const name = (filename ?? '').toLowerCase();
   const type = contentType.toLowerCase();
   try {
     if (type.startsWith('text/plain') || name.endsWith('.txt')) return content.toString('utf8');
-    if (type.includes('wordprocessingml') || name.endsWith('.docx')) return docxText(content);
-    if (type === 'application/pdf' || name.endsWith('.pdf')) return pdfText(content);
-  } catch {
+    if (type.includes('wordprocessingml') || name.endsWith('.docx')) return docxText(content, budget);
+    if (type === 'application/pdf' || name.endsWith('.pdf')) return pdfText(content, budget);
+  } catch (err) {
+    if (err instanceof MimeError) throw err;
     // A broken attachment is listed without text, never a reason to lose the message.
   }
   return null;
@@ -29,8 +31,8 @@ export function attachmentText(filename: string | null, contentType: string, con
 // ---------------------------------------------------------------------------
 // DOCX: a zip; the text is in word/document.xml.
 
-export function docxText(zip: Buffer): string | null {
-  const xml = readZipEntry(zip, 'word/document.xml');
+export function docxText(zip: Buffer, budget = new ReadBudget()): string | null {
+  const xml = readZipEntry(zip, 'word/document.xml', budget);
   if (xml === null) return null;
   const text = xml
     .replace(/<w:tab\/>/g, '\t')
@@ -41,7 +43,7 @@ export function docxText(zip: Buffer): string | null {
 }
 
 /** Reads one entry of a zip archive through its central directory (APPNOTE 4.3.12-16). */
-function readZipEntry(zip: Buffer, wanted: string): string | null {
+function readZipEntry(zip: Buffer, wanted: string, budget: ReadBudget): string | null {
   // End of central directory record: signature 0x06054b50, searched from the end
   // because a comment of up to 64 KiB may follow it.
   const minEocd = Math.max(0, zip.length - 22 - 0xffff);
@@ -69,7 +71,7 @@ function readZipEntry(zip: Buffer, wanted: string): string | null {
       const start = localOffset + 30 + zip.readUInt16LE(localOffset + 26) + zip.readUInt16LE(localOffset + 28);
       const data = zip.subarray(start, start + compressedSize);
       if (method === 0) return data.toString('utf8');
-      if (method === 8) return inflateRawSync(data, { maxOutputLength: MAX_INFLATED }).toString('utf8');
+      if (method === 8) return budget.inflate(data, 'raw')?.toString('utf8') ?? null;
       return null;
     }
     p += 46 + nameLength + extraLength + commentLength;
@@ -95,38 +97,51 @@ function decodeXmlEntities(s: string): string {
 // when /FlateDecode. Glyphs are read as WinAnsi, which is what simple writers
 // use with the standard 14 fonts; output that is not mostly letters is dropped.
 
-export function pdfText(pdf: Buffer): string | null {
+export function pdfText(pdf: Buffer, budget = new ReadBudget()): string | null {
   if (pdf.toString('latin1', 0, 5) !== '%PDF-') return null;
   const src = pdf.toString('latin1');
   const out: string[] = [];
+  let collected = 0;
   const streamRe = /stream\r?\n/g;
   let m: RegExpExecArray | null;
   while ((m = streamRe.exec(src)) !== null) {
+    if (!budget.readPdfStream()) break;
     const start = m.index + m[0].length;
     const end = src.indexOf('endstream', start);
     if (end < 0) break;
-    const dictStart = src.lastIndexOf('<<', m.index);
-    const dict = dictStart >= 0 ? src.slice(dictStart, m.index) : '';
+    // The stream's own dictionary, nested ones (/DecodeParms <<...>>) included: from its
+    // "N G obj" on, looked for in the 4 KiB before it so that no PDF costs a search from the start.
+    const before = src.slice(Math.max(0, m.index - 4096), m.index);
+    const objAt = before.lastIndexOf('obj');
+    const at = objAt >= 0 ? objAt : before.lastIndexOf('<<');
+    const dict = at >= 0 ? before.slice(at) : '';
     streamRe.lastIndex = end + 9;
-    if (/\/Subtype\s*\/(?:Image|XML)|\/Type\s*\/(?:XObject|XRef|ObjStm|Metadata)/.test(dict)) continue;
-    let body: Buffer = pdf.subarray(start, end);
+    // Not text: images (a blank scanned page inflates hundreds of times its size), fonts, metadata, cross-references.
+    if (SKIPPED_STREAM.test(dict)) continue;
+    let body: Buffer | null = pdf.subarray(start, end);
     if (/\/FlateDecode/.test(dict)) {
-      try {
-        body = inflateSync(body, { maxOutputLength: MAX_INFLATED });
-      } catch {
-        continue;
-      }
+      body = budget.inflate(body, 'zlib');
+      if (body === null) continue;
     } else if (/\/Filter/.test(dict)) {
       continue;
     }
     const text = contentStreamText(body.toString('latin1'));
-    if (text) out.push(text);
+    if (!text) continue;
+    out.push(text);
+    collected += text.length;
+    if (collected >= budget.textLeft) {
+      budget.note('text', `text cut at ${budget.limits.maxTextBytes} bytes`);
+      break;
+    }
   }
   const text = normaliseLines(out.join('\n'));
   if (!text) return null;
-  const letters = text.match(/\p{L}/gu)?.length ?? 0;
+  // Counted without an array of every letter (a match() of megabytes of text is a heap of strings).
+  const letters = text.replace(/\P{L}+/gu, '').length;
   return letters / text.replace(/\s/g, '').length >= 0.6 ? text : null;
 }
+
+const SKIPPED_STREAM = /\/Subtype\s*\/(?:Image|XML|Type1C|CIDFontType0C|OpenType)|\/Type\s*\/(?:XObject|XRef|ObjStm|Metadata|EmbeddedFile)|\/Length[123]\b|\/DecodeParms|\/BitsPerComponent/;
 
 const WIN_ANSI_HIGH: Record<number, string> = {
   0x80: '€', 0x82: '‚', 0x84: '„', 0x85: '…', 0x91: '‘', 0x92: '’', 0x93: '“', 0x94: '”', 0x96: '–', 0x97: '—',

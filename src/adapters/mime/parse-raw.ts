@@ -2,6 +2,7 @@ import { simpleParser } from 'mailparser';
 import type { AddressObject, Attachment, EmailAddress, ParsedMail, SimpleParserOptions } from 'mailparser';
 import type { MailAddress, MailAttachment, MailInput } from '../../domain/mail.ts';
 import { attachmentText } from './attachment-text.ts';
+import { ReadBudget, type ReadLimits, type ReadNote } from './budget.ts';
 import { decodeHeaderWords } from './encoded-words.ts';
 import { htmlToPlainText } from './html.ts';
 import { MimeError } from './errors.ts';
@@ -40,19 +41,33 @@ const KNOWN_FIELDS = new Set([
   'reply-to',
 ]);
 
+/** A message as read, and the budgets (budget.ts) its reading ran out of. */
+export interface ReadResult {
+  mail: MailInput;
+  notes: ReadNote[];
+}
+
 /**
  * Raw RFC 5322 bytes -> MailInput. A string is taken as UTF-8 text (as a test
  * builder writes it); bytes from a mailbox should be passed as a Buffer so 8-bit
  * bodies in other charsets are decoded by their declared charset.
  *
- * Throws only MimeError (code MIME_UNPARSEABLE), see errors.ts for what counts
- * as unreadable.
+ * Throws only MimeError: MIME_UNPARSEABLE (see errors.ts for what counts as
+ * unreadable) or MIME_HOSTILE (see budget.ts). This runs on the caller's
+ * thread: the desk reads mail through parseRawIsolated (isolated.ts).
  */
-export async function parseRaw(raw: Buffer | string): Promise<MailInput> {
-  return parseAt(typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw, 0);
+export async function parseRaw(raw: Buffer | string, limits?: Partial<ReadLimits>): Promise<MailInput> {
+  return (await readRaw(raw, limits)).mail;
 }
 
-async function parseAt(raw: Buffer, depth: number): Promise<MailInput> {
+/** parseRaw, with the notes of what was not read because a budget ran out. */
+export async function readRaw(raw: Buffer | string, limits?: Partial<ReadLimits>): Promise<ReadResult> {
+  const budget = new ReadBudget(limits);
+  const mail = await parseAt(typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw, 0, budget);
+  return { mail, notes: budget.notes };
+}
+
+async function parseAt(raw: Buffer, depth: number, budget: ReadBudget): Promise<MailInput> {
   const input = stripMboxLine(raw);
   assertLooksLikeMail(input);
   let parsed: ParsedMail;
@@ -65,8 +80,9 @@ async function parseAt(raw: Buffer, depth: number): Promise<MailInput> {
   }
   let mail: MailInput;
   try {
-    mail = await toMailInput(parsed, depth);
+    mail = await toMailInput(parsed, depth, budget);
   } catch (err) {
+    if (err instanceof MimeError) throw err;
     throw new MimeError(`message could not be read: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
   if (mail.from.length === 0 && mail.subject.trim() === '' && mail.text === '' && mail.html === null && mail.attachments.length === 0) {
@@ -109,7 +125,8 @@ function assertLooksLikeMail(raw: Buffer): void {
   }
 }
 
-async function toMailInput(parsed: ParsedMail, depth: number): Promise<MailInput> {
+async function toMailInput(parsed: ParsedMail, depth: number, budget: ReadBudget): Promise<MailInput> {
+  budget.countParts(parsed.attachments.length);
   const headers: Record<string, string[]> = {};
   for (const { key, line } of parsed.headerLines) {
     const colon = line.indexOf(':');
@@ -125,13 +142,15 @@ async function toMailInput(parsed: ParsedMail, depth: number): Promise<MailInput
   const html = typeof parsed.html === 'string' && parsed.html.trim() !== '' ? parsed.html : null;
   let text = parsed.text ?? '';
   // HTML-only mail (also multipart/related, which mailparser leaves without text).
-  if (text.trim() === '' && html !== null) text = htmlToPlainText(html);
+  if (text.trim() === '' && html !== null) text = htmlToPlainText(html, budget);
+  // The sender's own text is paid for first, then the attachments in order.
+  text = budget.takeText(text);
 
   const attachments: MailAttachment[] = [];
   for (const a of parsed.attachments) {
     // Signature logos and other images embedded in the HTML are not attachments a sender meant.
     if (a.related === true && a.contentType.startsWith('image/')) continue;
-    attachments.push(await toAttachment(a, depth));
+    attachments.push(await toAttachment(a, depth, budget));
   }
 
   return {
@@ -173,33 +192,42 @@ function addresses(header: AddressObject | AddressObject[] | undefined): MailAdd
   return out;
 }
 
-async function toAttachment(a: Attachment, depth: number): Promise<MailAttachment> {
+async function toAttachment(a: Attachment, depth: number, budget: ReadBudget): Promise<MailAttachment> {
   const contentType = a.contentType.toLowerCase();
   const filename = a.filename ?? null;
   const isMessage = contentType === 'message/rfc822' || contentType === 'message/global' || contentType === 'text/rfc822-headers' || contentType === 'message/rfc822-headers';
+  const size = a.size ?? a.content.length;
+  if (!budget.readPart() || budget.textLeft === 0) {
+    if (budget.textLeft === 0) budget.note('text', `text cut at ${budget.limits.maxTextBytes} bytes`);
+    return { filename, contentType, size, text: null, isMessage };
+  }
   let text: string | null;
   if (contentType === 'message/rfc822' || contentType === 'message/global') {
-    text = depth < MAX_EMBED_DEPTH ? await embeddedText(a.content, depth + 1) : null;
-  } else if (isMessage || contentType === 'message/delivery-status' || contentType === 'message/global-delivery-status') {
+    // The embedded message's own parts pay for their text as they are read.
+    text = depth < MAX_EMBED_DEPTH ? await embeddedText(a.content, depth + 1, budget) : null;
+    return { filename, contentType, size, text, isMessage };
+  }
+  if (isMessage || contentType === 'message/delivery-status' || contentType === 'message/global-delivery-status') {
     text = a.content.toString('utf8');
   } else if (contentType === 'text/html') {
-    text = htmlToPlainText(a.content.toString('utf8'));
+    text = htmlToPlainText(a.content.toString('utf8'), budget);
   } else {
-    text = attachmentText(filename, contentType, a.content);
+    text = attachmentText(filename, contentType, a.content, budget);
   }
-  return { filename, contentType, size: a.size ?? a.content.length, text, isMessage };
+  return { filename, contentType, size, text: text === null ? null : budget.takeText(text), isMessage };
 }
 
 /**
  * The attached message as a forward shows it: its From/To/Date/Subject lines,
  * then its own text. The domain reads the original sender from the From line.
  */
-async function embeddedText(content: Buffer, depth: number): Promise<string | null> {
+async function embeddedText(content: Buffer, depth: number, budget: ReadBudget): Promise<string | null> {
   let inner: MailInput;
   try {
-    inner = await parseAt(content, depth);
-  } catch {
-    return content.toString('utf8');
+    inner = await parseAt(content, depth, budget);
+  } catch (err) {
+    if (err instanceof MimeError && err.code === 'MIME_HOSTILE') throw err;
+    return budget.takeText(content.toString('utf8'));
   }
   const fmt = (list: MailAddress[]): string => list.map((a) => (a.name ? `${a.name} <${a.address}>` : a.address)).join(', ');
   const lines: string[] = [];
