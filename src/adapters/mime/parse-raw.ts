@@ -104,9 +104,11 @@ function assertLooksLikeMail(raw: Buffer): void {
   const head = raw.toString('latin1', 0, Math.min(raw.length, 4096));
   if (head.trim() === '') throw new MimeError('empty input: no header and no body');
   let control = 0;
+  // Only the header block must be text: a body may carry a NUL (a returned message quoted by an MTA).
+  const headerEnd = head.search(/\r?\n\r?\n/);
   for (let i = 0; i < head.length; i++) {
     const c = head.charCodeAt(i);
-    if (c === 0) throw new MimeError('binary input: NUL bytes where headers should be');
+    if (c === 0 && (headerEnd < 0 || i < headerEnd)) throw new MimeError('binary input: NUL bytes where headers should be');
     // TAB, LF, CR and ESC (ISO-2022-JP) are legitimate.
     if (c < 0x20 && c !== 9 && c !== 10 && c !== 13 && c !== 27) control++;
   }

@@ -126,3 +126,13 @@ describe('the fixtures in tests/fixtures/mail', () => {
     });
   }
 });
+
+describe('NUL bytes', () => {
+  it('refuses them in the header block, and reads a body that carries one (a returned message quoted by an MTA)', async () => {
+    const head = 'From: MAILER-DAEMON@mx.example.org\r\nTo: info@coalition.example.org\r\nSubject: Delivery failure\r\n';
+    await expect(parseRaw(Buffer.from(`${head.slice(0, 20)}\0${head.slice(20)}\r\nbody\r\n`, 'latin1'))).rejects.toThrow(/NUL bytes where headers should be/);
+    const mail = await parseRaw(Buffer.from(`${head}\r\nUnable to deliver message.\r\n--- Original message follows.\r\n\0\0Subject: hello\r\n`, 'latin1'));
+    expect(mail.subject).toBe('Delivery failure');
+    expect(mail.text).toContain('Unable to deliver message.');
+  });
+});
