@@ -13,7 +13,8 @@ const NO_BUDGETS = {
   maxHtmlDepth: 1e9,
 };
 
-describe('reading mail in the reader thread', () => {
+// A thread that fills its heap, or is replaced, takes seconds on a busy machine: these are waits, not timings.
+describe('reading mail in the reader thread', { timeout: 60_000 }, () => {
   const readers: IsolatedReader[] = [];
   const reader = (o: ConstructorParameters<typeof IsolatedReader>[0] = {}): IsolatedReader => {
     const r = new IsolatedReader(o);
