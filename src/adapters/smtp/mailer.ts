@@ -131,6 +131,18 @@ export function isTemporary(err: unknown): boolean {
   return true;
 }
 
+/**
+ * The reason a failed send is logged and kept with: the server's reply as it gave it, on one line.
+ * nodemailer's `response` is the whole reply, code included ("550 5.1.1 …"): the code is only put
+ * in front when the text does not start with it, so it is never written twice.
+ */
+export function failureReason(err: unknown): string {
+  const e = (err ?? {}) as SmtpLikeError;
+  const text = (e.response ?? e.message ?? String(err)).replace(/\s*\r?\n\s*/g, ' ').trim();
+  const code = String(e.responseCode ?? e.code ?? 'error');
+  return text.startsWith(code) && !/^\w/.test(text.slice(code.length)) ? text : `${code} ${text}`;
+}
+
 export interface BackoffSettings {
   baseMs: number;
   maxMs: number;
@@ -202,8 +214,7 @@ export function startMailer(o: MailerOptions): Mailer {
     try {
       info = await transport.sendMail(message);
     } catch (err) {
-      const e = err as SmtpLikeError;
-      const reason = `${e.responseCode ?? e.code ?? 'error'} ${(e.response ?? e.message ?? String(err)).trim()}`;
+      const reason = failureReason(err);
       if (!isTemporary(err)) {
         log.error({ mailId: mail.id, reason }, 'mail refused permanently');
         throw new UnrecoverableError(reason);
