@@ -77,7 +77,7 @@ function details(r: RequestRecord): string {
 async function decideFromCli(
   id: string,
   decision: 'approve' | 'reject',
-  o: { by: string; reason?: string; share?: boolean },
+  o: { by: string; reason?: string; share?: boolean; name?: string },
 ): Promise<void> {
   await withRedis(async (redis, config) => {
     const by = coordinator(config.COORDINATORS, o.by);
@@ -88,11 +88,15 @@ async function decideFromCli(
       if (before.status === 'unclear') {
         throw new CliError(`${id} is a possible request: open it (coalition open) or close it (coalition close) first`);
       }
+      const name = o.name?.trim();
+      if (decision === 'approve' && !name && !before.organization.name && !before.organization.acronym) {
+        throw new CliError(`${id} has no organisation name: approve it with --name "the organisation's name"`, 2);
+      }
       const via = `cli.${new Date().toISOString()}.${randomBytes(4).toString('hex')}`;
       const res = await parts.flow.apply(
         id,
         decision === 'approve'
-          ? { type: 'decide', by, decision, via }
+          ? { type: 'decide', by, decision, via, ...(name ? { corrections: { name } } : {}) }
           : { type: 'decide', by, decision, reason: o.reason ?? null, shareReason: Boolean(o.share && o.reason), via },
       );
       if (!res.found || !('request' in res)) throw new CliError(`there is no request ${id}`);
@@ -204,7 +208,8 @@ export function registerRequests(program: Command): void {
     .description('approve a request as a coordinator (fallback for the mail reply)')
     .argument('<id>', 'request reference', requestId)
     .requiredOption('--by <address>', 'the deciding coordinator (one of COORDINATORS)')
-    .action(async (id: string, o: { by: string }) => decideFromCli(id, 'approve', o));
+    .option('--name <name>', "the organisation's name, as the statement will list it (required when the request has none)")
+    .action(async (id: string, o: { by: string; name?: string }) => decideFromCli(id, 'approve', o));
 
   program
     .command('reject')
