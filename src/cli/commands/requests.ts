@@ -30,7 +30,13 @@ function summary(r: RequestRecord): string {
   const org = r.organization.name ?? r.organization.acronym ?? '(no name)';
   const approvals = r.approvals.length ? ` approvals: ${r.approvals.map((a) => a.by).join(', ')}` : '';
   const possible = r.status === 'unclear' && r.possible ? `  possible request: ${r.possible.reason}` : '';
-  return `${r.id}  ${r.status.padEnd(20)} ${r.kind.padEnd(10)} ${r.createdAt.slice(0, 16).replace('T', ' ')}  ${org} <${r.replyAddress || 'no address'}>${approvals}${possible}`;
+  const bounced = undeliverable(r) ? '  contact address undeliverable' : '';
+  return `${r.id}  ${r.status.padEnd(20)} ${r.kind.padEnd(10)} ${r.createdAt.slice(0, 16).replace('T', ' ')}  ${org} <${r.replyAddress || 'no address'}>${approvals}${possible}${bounced}`;
+}
+
+/** The latest delivery report that says our mail to the contact address failed (contact_undeliverable), if any. */
+function undeliverable(r: RequestRecord): RequestRecord['audit'][number] | undefined {
+  return r.audit.filter((a) => a.event === 'contact_undeliverable').at(-1);
 }
 
 function details(r: RequestRecord): string {
@@ -39,6 +45,11 @@ function details(r: RequestRecord): string {
     `${r.id} (${r.kind}) — ${r.status}`,
     `  organisation: ${o.name ?? '-'}${o.acronym ? ` (${o.acronym})` : ''}${o.city ? ` – ${o.city}` : ''}${o.website ? `  ${o.website}` : ''}`,
     `  contact:      ${r.contact?.name ?? '-'} <${r.replyAddress || 'no address'}>${r.contact?.phone ? `  ${r.contact.phone}` : ''}`,
+    ...(undeliverable(r)
+      ? [`  delivery:     contact address undeliverable — ${undeliverable(r)?.detail ?? ''} (${undeliverable(r)?.at ?? ''})`]
+      : r.audit.some((a) => a.event === 'delivery_delayed')
+        ? [`  delivery:     delayed — ${r.audit.filter((a) => a.event === 'delivery_delayed').at(-1)?.detail ?? ''}`]
+        : []),
     `  language:     ${r.language}`,
     r.status === 'unclear'
       ? `  received:     ${r.createdAt}   never expires (reminders until ${r.expiresAt})`
