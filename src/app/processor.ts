@@ -380,6 +380,8 @@ export class Processor {
     const org = reading.organization ?? { name: null, acronym: null, city: null, website: null };
     const language = reading.language ?? this.config.DEFAULT_LANGUAGE;
     const thread = this.threadOf(mail);
+    // Taken before the duplicate check reads: the request is stored only if nothing changed since (see below).
+    const seen = await store.snapshot();
     const { signatories, open } = await this.known();
     const sig = findDuplicate(org, sender, signatories);
     if (sig) {
@@ -438,7 +440,10 @@ export class Processor {
       },
       this.f.ctx(),
     );
-    const { id } = await store.create(result, messageRef);
+    // Atomic with the duplicate check: when another processor created or closed a request (or the registry
+    // changed) since `seen`, nothing is stored and the message is looked at again from the start.
+    const { id, stale } = await store.create(result, messageRef, { unchangedSince: seen });
+    if (stale) return this.joinRequest(mail, raw, reading, job, messageRef);
     await this.f.d.hook?.('created', id);
     await this.f.flush(id, raw);
     return 'request_created';
