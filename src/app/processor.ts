@@ -38,7 +38,8 @@ import type { InboundJob } from './queues.ts';
 /**
  * The processor's use case: one received message, start to end.
  *
- *   auto-reply, bounce                          → nothing, never answered (RFC 3834)
+ *   bounce about our mail to an organisation    → recorded on its request, coordinators told once; never answered
+ *   auto-reply, other bounce                    → nothing, never answered (RFC 3834)
  *   possible request sent by a machine          → shown to the coordinators, its From never answered
  *   other automatic mail                        → nothing, never answered (RFC 3834)
  *   reply carrying an approval token            → coordinator decision (after every auth rule)
