@@ -184,6 +184,8 @@ export async function runFaults(o: FaultOptions): Promise<FaultSummary> {
   // ---------------------------------------------------------------- the desk, supervised
   let desk: ChildProcess | null = null;
   let killedByUs = false;
+  /** How long a killed desk stays down before the supervisor starts it again (ms). */
+  let restartAfter = 200;
   let stopping = false;
   let crashes = 0;
   let maxRss = 0;
@@ -204,7 +206,8 @@ export async function runFaults(o: FaultOptions): Promise<FaultSummary> {
         crashes += 1;
         log(`desk exited by itself (code ${code}, signal ${signal}): ${stderr.slice(-500)}`);
       }
-      if (!stopping) setTimeout(start, 200);
+      if (!stopping) setTimeout(start, restartAfter);
+      restartAfter = 200;
     });
     desk = c;
   };
@@ -285,6 +288,7 @@ export async function runFaults(o: FaultOptions): Promise<FaultSummary> {
           const c = desk;
           if (!c) return;
           killedByUs = true;
+          restartAfter = Math.max(200, f.forMs);
           c.kill('SIGKILL');
           return;
         }
