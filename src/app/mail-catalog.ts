@@ -158,6 +158,17 @@ export const MAIL_CATALOG = {
   unauthenticated_attempt: z.object({ reference: optText, from: text, reason: z.object({ sq: text, en: text }) }),
   expired: z.object({ reference, organizationName: text }),
   undone: z.object({ reference, organizationName: text, by: text }),
+  /**
+   * To coordinators, once per request: a mail to the organisation's contact address came back undeliverable
+   * (a DSN, or our SMTP server refused the recipient). `mail` is which of ours it was.
+   */
+  contact_undeliverable: z.object({
+    reference,
+    organizationName: text,
+    address: text,
+    reason: text,
+    mail: z.enum(['acknowledgement', 'other']).default('other'),
+  }),
   /** To coordinators: a message that is neither a request nor automatic (UNRELATED_MAIL=forward). */
   other_forward: z.object({ from: text, subject: text, excerpt: text }),
 } as const;

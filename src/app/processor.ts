@@ -21,6 +21,13 @@ import {
   type PossibleReason,
   type RequestRecord,
 } from '../domain/request.ts';
+import {
+  describeFailure,
+  ourOrganisationMail,
+  outcomeOf,
+  readDeliveryReport,
+  recipientFor,
+} from '../domain/delivery-report.ts';
 import type { StatementVersion } from '../domain/statement.ts';
 import { findTokenRefs, newRequestId, subjectRequestId } from '../domain/token.ts';
 import { understand, type Reading } from '../domain/understand/index.ts';
@@ -31,7 +38,8 @@ import type { InboundJob } from './queues.ts';
 /**
  * The processor's use case: one received message, start to end.
  *
- *   auto-reply, bounce                          → nothing, never answered (RFC 3834)
+ *   bounce about our mail to an organisation    → recorded on its request, coordinators told once; never answered
+ *   auto-reply, other bounce                    → nothing, never answered (RFC 3834)
  *   possible request sent by a machine          → shown to the coordinators, its From never answered
  *   other automatic mail                        → nothing, never answered (RFC 3834)
  *   reply carrying an approval token            → coordinator decision (after every auth rule)
@@ -71,7 +79,9 @@ export type InboundOutcome =
   | 'already_pending'
   | 'withdrawal_created'
   | 'forwarded'
-  | 'left';
+  | 'left'
+  | 'undeliverable'
+  | 'delivery_delayed';
 
 function shortHash(s: string): string {
   return createHash('sha256').update(s).digest('hex').slice(0, 24);
@@ -137,6 +147,10 @@ export class Processor {
     const machine = reading.kind === 'auto_reply' || reading.kind === 'bounce';
     if (!machine && reading.automatic && reading.possible) {
       return this.possibleRequest(mail, raw, reading, job, messageRef);
+    }
+    if (reading.kind === 'bounce') {
+      const reported = await this.deliveryReport(mail, raw, job, messageRef);
+      if (reported) return reported;
     }
     if (reading.automatic || machine) return 'automatic';
 
@@ -367,6 +381,8 @@ export class Processor {
     const org = reading.organization ?? { name: null, acronym: null, city: null, website: null };
     const language = reading.language ?? this.config.DEFAULT_LANGUAGE;
     const thread = this.threadOf(mail);
+    // Taken before the duplicate check reads: the request is stored only if nothing changed since (see below).
+    const seen = await store.snapshot();
     const { signatories, open } = await this.known();
     const sig = findDuplicate(org, sender, signatories);
     if (sig) {
@@ -425,7 +441,10 @@ export class Processor {
       },
       this.f.ctx(),
     );
-    const { id } = await store.create(result, messageRef);
+    // Atomic with the duplicate check: when another processor created or closed a request (or the registry
+    // changed) since `seen`, nothing is stored and the message is looked at again from the start.
+    const { id, stale } = await store.create(result, messageRef, { unchangedSince: seen });
+    if (stale) return this.joinRequest(mail, raw, reading, job, messageRef);
     await this.f.d.hook?.('created', id);
     await this.f.flush(id, raw);
     return 'request_created';
@@ -572,6 +591,70 @@ export class Processor {
     return 'forwarded';
   }
 
+  // ------------------------------------------------------------ delivery reports
+
+  /**
+   * A delivery report about one of our mails to an organisation: a DSN, or our own SMTP server refusing the
+   * recipient (the mailer hands that in as a DSN, see src/adapters/smtp/refusal.ts). It is linked by our
+   * Message-ID (returned message or headers, X-Original-Message-ID, In-Reply-To), else by its recipient to
+   * the one open request with that contact address. A failure is recorded on the request as
+   * "contact_undeliverable" and told to the coordinators once per request; a delay is only recorded.
+   * Never answered (RFC 3834). Null when it is about no request of ours.
+   */
+  private async deliveryReport(
+    mail: MailInput,
+    raw: Buffer,
+    job: InboundJob,
+    messageRef: string,
+  ): Promise<InboundOutcome | null> {
+    const store = this.f.d.store;
+    const report = readDeliveryReport(mail, bodyAfterHeaders(raw));
+    let request: RequestRecord | null = null;
+    let ourMail = 'other';
+    for (const id of report.messageIds) {
+      const ours = ourOrganisationMail(id, this.config.COALITION_ADDRESS);
+      request = ours ? await store.get(ours.requestId) : null;
+      if (request && ours) {
+        ourMail = ours.mail;
+        break;
+      }
+    }
+    if (!request) {
+      const named = new Set(report.recipients.flatMap((r) => [r.original, r.final]).filter((a) => a !== null));
+      const candidates = (await store.open()).filter((r) => r.replyAddress && named.has(r.replyAddress));
+      if (candidates.length !== 1) return null;
+      request = candidates[0] as RequestRecord;
+    }
+    const rcpt = recipientFor(report, request.replyAddress);
+    const outcome = rcpt ? outcomeOf(rcpt) : 'delivered';
+    if (!rcpt || outcome === 'delivered') return null;
+    const address = rcpt.original ?? rcpt.final ?? request.replyAddress;
+    const reason = describeFailure(rcpt);
+    const event = outcome === 'undeliverable' ? 'contact_undeliverable' : 'delivery_delayed';
+    // A retried job finds its entry: recorded once per report.
+    if (!request.audit.some((a) => a.event === event && a.via === messageRef)) {
+      await store.audit(
+        request.id,
+        { event, by: mail.from[0]?.address ?? null, via: messageRef, detail: `${address}: ${reason} (${ourMail})` },
+        this.f.d.clock(),
+      );
+    }
+    this.log.warn({ key: job.key, requestId: request.id, address, reason, mail: ourMail }, `delivery report: ${event}`);
+    if (outcome !== 'undeliverable') return 'delivery_delayed';
+    // Once per request: only the first failure tells them, under one mail id (the outbox sends an id once).
+    const first = (await store.get(request.id))?.audit.find((a) => a.event === 'contact_undeliverable');
+    if (first?.via === messageRef) {
+      await this.sendToCoordinators(inboundMailId(`undeliverable|${request.id}`, 'contact_undeliverable'), 'contact_undeliverable', {
+        reference: request.id,
+        organizationName: request.organization.name ?? request.organization.acronym ?? '-',
+        address,
+        reason,
+        mail: ourMail === 'acknowledgement' ? 'acknowledgement' : 'other',
+      });
+    }
+    return 'undeliverable';
+  }
+
   // ------------------------------------------------------------ mail helpers
 
   private threadOf(mail: MailInput): { inReplyTo?: string; references?: string[] } {
@@ -625,6 +708,13 @@ function machineAddress(address: string): boolean {
   return /^(?:no-?reply|do-?not-?reply|mailer-daemon|postmaster|bounces?|notifications?)(?:-.*)?$/.test(
     local.replace(/[_.+]/g, '-'),
   );
+}
+
+/** Everything after the message's own header block, as received (where a DSN's returned part is). */
+function bodyAfterHeaders(raw: Buffer): string {
+  const text = raw.toString('latin1');
+  const end = /\r?\n\r?\n/.exec(text);
+  return end ? text.slice(end.index + end[0].length) : '';
 }
 
 function excerpt(text: string, max = 1500): string {

@@ -637,10 +637,14 @@ function applyCorrections(r: RequestRecord, c: Corrections): { field: string; va
       changes.push({ field, value: v });
     }
   }
-  if (changes.some((ch) => ch.field === 'name')) {
-    // `missing` holds what the acknowledgement asks for, as written to the organisation.
-    const labels: string[] = Object.values(MISSING_LABELS['organization.name'] ?? {});
-    r.missing = r.missing.filter((m) => m !== 'name' && m !== 'organization' && !labels.includes(m));
+  // `missing` holds what the acknowledgement asks for, as written to the organisation (its labels, in
+  // either language); older records may hold the field's key. A field given is asked for no longer.
+  for (const { field } of changes) {
+    const key = `organization.${field}`;
+    const labels: string[] = Object.values(MISSING_LABELS[key] ?? {});
+    r.missing = r.missing.filter(
+      (m) => m !== field && m !== key && !labels.includes(m) && !(field === 'name' && m === 'organization'),
+    );
   }
   return changes;
 }
@@ -692,6 +696,12 @@ function decide(b: Builder, e: Extract<FlowEvent, { type: 'decide' }>): void {
   const r = b.r;
   const { settings, now } = b.ctx;
   const by = normaliseAddress(e.by);
+  // Checked here too, not only in coordinator-auth and the CLI: whoever calls the state machine, only a
+  // listed coordinator decides. Nobody else is written to.
+  if (!settings.coordinators.some((c) => normaliseAddress(c) === by)) {
+    b.audit('ignored', { by, via: e.via, detail: 'not a coordinator: only COORDINATORS decide' });
+    return;
+  }
   // On a possible request PO opens and JO closes: neither decides on membership.
   if (r.status === 'unclear') {
     if (e.decision === 'approve')
@@ -704,6 +714,22 @@ function decide(b: Builder, e: Extract<FlowEvent, { type: 'decide' }>): void {
     const changes = applyCorrections(r, e.corrections);
     if (changes.length)
       b.audit('corrected', { by, via: e.via, detail: changes.map((c) => `${c.field}=${c.value}`).join('; ') });
+  }
+  if (e.decision === 'approve' && r.kind === 'join' && !r.organization.name?.trim() && !r.organization.acronym?.trim()) {
+    // The statement lists organisations: never the sender's e-mail address in place of a name.
+    b.sendCoordinators(
+      'reply_help',
+      () => ({
+        reference: r.id,
+        problem: explain(
+          'kjo kërkesë nuk ka emër organizate: për ta miratuar, shkruani PO dhe në rreshtin tjetër Emri: emri i organizatës',
+          "this request has no organisation name: to approve it, write PO and, on the next line, Name: the organisation's name",
+        ),
+      }),
+      { only: [by] },
+    );
+    b.audit('ignored', { by, via: e.via, detail: 'approval of an organisation without a name' });
+    return;
   }
   const name = orgName(r);
   let outcome: 'approve' | 'reject';

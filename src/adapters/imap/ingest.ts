@@ -16,6 +16,8 @@ export type Triage = (raw: Buffer) => Promise<TriageVerdict>;
 
 /** Readings of one message that may begin and never finish before it is quarantined unread (issue 12). */
 export const MAX_UNFINISHED_READINGS = 2;
+/** Keyword (RFC 3501 §2.3.2) the desk leaves on a message it filed by COPY and could not remove without EXPUNGE. */
+export const FILED_KEYWORD = '$CoalitionFiled';
 
 /** Metadata fetched for every candidate before any body is downloaded. */
 export const META_QUERY = { uid: true, size: true, internalDate: true, envelope: true } as const;
@@ -65,7 +67,14 @@ export interface IngestorOptions {
  * a crash at any point leaves the message in the mailbox to be looked at again,
  * and the seen record keeps that second look from queueing it twice.
  */
+/** IMAP4rev2 (RFC 9051) folds MOVE and UIDPLUS into the base protocol. */
+function rev2(client: ImapFlow): boolean {
+  return client.enabled.has('IMAP4REV2') || (client.capabilities.has('IMAP4rev2') && !client.capabilities.has('IMAP4rev1'));
+}
+
 export class Ingestor {
+  private warnedNoExpunge = false;
+
   constructor(
     private readonly ledger: IngestLedger,
     private readonly triage: Triage,
@@ -244,9 +253,47 @@ export class Ingestor {
     return { uid: meta.uid, key: seen.key, disposition: seen.folder, result: 'duplicate', reason: seen.reason, folder };
   }
 
-  /** UID MOVE (RFC 6851); imapflow falls back to COPY + \Deleted + UID EXPUNGE where MOVE is missing. */
+  /**
+   * Files one message, and never EXPUNGEs what the desk did not flag: info@ is shared, and a person's
+   * message flagged \Deleted but not yet expunged must survive.
+   *  - MOVE (RFC 6851): UID MOVE.
+   *  - no MOVE, UIDPLUS (RFC 4315): UID COPY, \Deleted on this UID, UID EXPUNGE of this UID alone.
+   *  - neither: UID COPY, and the original stays where it is with FILED_KEYWORD. A plain EXPUNGE would
+   *    remove every \Deleted message of the mailbox (imapflow's own fallback does exactly that, so it is
+   *    not used). The keyword keeps a rescan from copying it again.
+   */
   private async move(client: ImapFlow, uid: number, folder: string): Promise<void> {
-    const res = await client.messageMove(String(uid), folder, { uid: true });
-    if (!res) throw new MailboxError('MAILBOX_MOVE_FAILED', `could not move UID ${uid} to ${folder}`);
+    const range = String(uid);
+    const can = (cap: string): boolean => client.capabilities.has(cap) || rev2(client);
+    if (can('MOVE')) {
+      const res = await client.messageMove(range, folder, { uid: true });
+      if (!res) throw new MailboxError('MAILBOX_MOVE_FAILED', `could not move UID ${uid} to ${folder}`);
+      return;
+    }
+    const uidplus = can('UIDPLUS');
+    if (!uidplus) {
+      const m = await client.fetchOne(range, { uid: true, flags: true }, { uid: true });
+      if (m && m.flags?.has(FILED_KEYWORD)) return; // copied before; the original stays
+    }
+    const copied = await client.messageCopy(range, folder, { uid: true });
+    if (!copied) throw new MailboxError('MAILBOX_MOVE_FAILED', `could not copy UID ${uid} to ${folder}`);
+    if (uidplus) {
+      // messageDelete with uid: STORE +FLAGS (\Deleted) then UID EXPUNGE <uid>, since UIDPLUS is there.
+      if (!(await client.messageDelete(range, { uid: true }))) {
+        throw new MailboxError('MAILBOX_MOVE_FAILED', `copied UID ${uid} to ${folder} but could not remove it (UID EXPUNGE)`);
+      }
+      return;
+    }
+    if (!this.warnedNoExpunge) {
+      this.warnedNoExpunge = true;
+      this.logger.warn(
+        { mailbox: this.o.mailbox, keyword: FILED_KEYWORD },
+        'the server offers neither MOVE nor UIDPLUS: filed mail is copied, and the original stays in the mailbox with a keyword (a plain EXPUNGE would remove messages other people flagged \\Deleted)',
+      );
+    }
+    const flagged = await client.messageFlagsAdd(range, [FILED_KEYWORD], { uid: true });
+    if (!flagged || (client.mailbox && client.mailbox.permanentFlags && !client.mailbox.permanentFlags.has('\\*') && !client.mailbox.permanentFlags.has(FILED_KEYWORD))) {
+      this.logger.warn({ uid, keyword: FILED_KEYWORD }, 'the server keeps no keyword on this message: a rescan may file it again');
+    }
   }
 }

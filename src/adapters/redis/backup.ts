@@ -8,8 +8,12 @@ import type { Keyspace } from './keys.ts';
  * any part of the service keeps there), generically by Redis type, so a new
  * kind of durable data is backed up without touching this file. Keys are
  * stored without the prefix, so a backup can be restored under another one.
- * Operational keys (queues, locks, checkpoints) are not exported: they are
- * rebuilt. Stream consumer groups are not kept (entries are).
+ * With them go the requests' pending effects (`outbox:<id>`, `outboxes`: mails,
+ * timers and registry changes stored with a transition and not yet performed),
+ * so a restore can perform them. Other operational keys (queues, locks,
+ * checkpoints, the spool) are not exported: after an import, `coalition import`
+ * schedules every timer again from the requests (src/app/restore.ts) and
+ * performs the pending effects. Stream consumer groups are not kept (entries are).
  */
 
 export const BACKUP_FORMAT = 'coalition-desk-backup';
@@ -58,6 +62,28 @@ async function dataKeys(redis: Redis, ks: Keyspace): Promise<string[]> {
     for (const k of batch) keys.add(k);
   } while (cursor !== '0');
   return [...keys].sort();
+}
+
+/** The requests' pending effects (see request-store.ts): operational, but lost work if left out of a backup. */
+async function pendingEffectKeys(redis: Redis, ks: Keyspace): Promise<string[]> {
+  const keys = new Set<string>();
+  let cursor = '0';
+  do {
+    const [next, batch] = await redis.scan(cursor, 'MATCH', `${ks.op('outbox')}:*`, 'COUNT', 500);
+    cursor = next;
+    for (const k of batch) keys.add(k);
+  } while (cursor !== '0');
+  if ((await redis.exists(ks.op('outboxes'))) === 1) keys.add(ks.op('outboxes'));
+  return [...keys].sort();
+}
+
+async function backedUpKeys(redis: Redis, ks: Keyspace): Promise<string[]> {
+  return [...(await dataKeys(redis, ks)), ...(await pendingEffectKeys(redis, ks))].sort();
+}
+
+/** Relative key names a backup may hold: durable data, and the pending effects. */
+function isBackupKey(rel: string): boolean {
+  return rel.startsWith('data:') || rel === 'outboxes' || /^outbox:[^:]+$/.test(rel);
 }
 
 function utf8OrBase64(buf: Buffer): { value: string; base64?: boolean } {
@@ -155,7 +181,7 @@ const sameKeys = (a: string[], b: string[]) => a.length === b.length && a.every(
 export async function exportData(redis: Redis, ks: Keyspace, now = new Date()): Promise<Backup> {
   const strip = `${ks.prefix}:`;
   for (let attempt = 0; attempt < 20; attempt++) {
-    const keys = await dataKeys(redis, ks);
+    const keys = await backedUpKeys(redis, ks);
     const types: RedisType[] = [];
     for (const key of keys) {
       const type = await redis.type(key);
@@ -165,7 +191,7 @@ export async function exportData(redis: Redis, ks: Keyspace, now = new Date()): 
       types.push(type as RedisType);
     }
     const out = await readSnapshot(redis, keys, types, strip);
-    if (out && sameKeys(keys, await dataKeys(redis, ks))) {
+    if (out && sameKeys(keys, await backedUpKeys(redis, ks))) {
       return { format: BACKUP_FORMAT, version: BACKUP_VERSION, exportedAt: now.toISOString(), prefix: ks.prefix, keys: out };
     }
   }
@@ -185,7 +211,7 @@ export function parseBackup(json: string): Backup {
     throw new BackupError('BACKUP_INVALID', `not a coalition backup (${i?.path.join('.') || 'root'}: ${i?.message ?? 'invalid'})`);
   }
   for (const e of r.data.keys) {
-    if (!e.key.startsWith('data:')) throw new BackupError('BACKUP_INVALID', `key ${e.key} is not under data:`);
+    if (!isBackupKey(e.key)) throw new BackupError('BACKUP_INVALID', `key ${e.key} is not under data: (nor a pending effect)`);
   }
   return r.data;
 }
@@ -193,15 +219,18 @@ export function parseBackup(json: string): Backup {
 /**
  * Restores a backup under this prefix in one MULTI. Refuses when any data key
  * exists, unless `force`, which first deletes every existing data key so the
- * result is exactly the backup.
+ * result is exactly the backup. The caller then rebuilds what is not in it
+ * (timers) and performs the pending effects: see rebuildAfterRestore.
  */
 export async function importData(redis: Redis, ks: Keyspace, backup: Backup, o: { force?: boolean } = {}): Promise<{ keys: number; replaced: number }> {
   const existing = await dataKeys(redis, ks);
   if (existing.length && !o.force) {
     throw new BackupError('DATA_EXISTS', `${existing.length} data key(s) already exist under ${ks.data()}; use --force to replace them`);
   }
+  // Pending effects left under this prefix belong to the data being replaced (or to none): they go too.
+  const stale = await pendingEffectKeys(redis, ks);
   const m = redis.multi();
-  for (const k of existing) m.del(k);
+  for (const k of [...existing, ...stale]) m.del(k);
   for (const e of backup.keys) {
     const key = `${ks.prefix}:${e.key}`;
     m.del(key);

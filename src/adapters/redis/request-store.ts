@@ -142,22 +142,58 @@ export class RequestStore {
     return raw === null ? null : (JSON.parse(raw) as TokenUse);
   }
 
-  /**
-   * Stores a new request unless `messageKey` (the received Message-ID or
-   * message hash) already created one; returns the id that holds it.
-   */
-  create(result: TransitionResult, messageKey: string): Promise<{ created: boolean; id: string }> {
-    return this.serial(() => this.createNow(result, messageKey));
+  private get registryCurrentKey(): string {
+    return this.ks.data('statement', 'current');
   }
 
-  private async createNow(result: TransitionResult, messageKey: string): Promise<{ created: boolean; id: string }> {
+  /**
+   * What a duplicate check reads, in one token: the open requests and the
+   * registry's version. Taken before the check reads them; `create` with
+   * `unchangedSince` stores the request only if the token is still the same,
+   * under a WATCH of those keys, so two processors cannot both find "no
+   * duplicate" and both create (the README lets several share one Redis).
+   */
+  async snapshot(): Promise<string> {
+    return this.snapshotOn(this.redis);
+  }
+
+  private async snapshotOn(redis: Redis): Promise<string> {
+    const [open, current] = await Promise.all([redis.smembers(this.openKey), redis.get(this.registryCurrentKey)]);
+    return `${current ?? '-'}|${open.sort().join(',')}`;
+  }
+
+  /**
+   * Stores a new request unless `messageKey` (the received Message-ID or
+   * message hash) already created one; returns the id that holds it. With
+   * `unchangedSince` (a snapshot()), nothing is stored and `stale` is returned
+   * when an open request or the registry changed since: the caller checks for
+   * duplicates again.
+   */
+  create(
+    result: TransitionResult,
+    messageKey: string,
+    o: { unchangedSince?: string } = {},
+  ): Promise<{ created: boolean; id: string; stale?: true }> {
+    return this.serial(() => this.createNow(result, messageKey, o));
+  }
+
+  private async createNow(
+    result: TransitionResult,
+    messageKey: string,
+    o: { unchangedSince?: string },
+  ): Promise<{ created: boolean; id: string; stale?: true }> {
     const byMsg = this.byMessageKey(messageKey);
+    const guarded = o.unchangedSince !== undefined ? [this.openKey, this.registryCurrentKey] : [];
     for (let attempt = 0; attempt < 50; attempt++) {
-      await this.redis.watch(byMsg, this.key(result.request.id));
+      await this.redis.watch(byMsg, this.key(result.request.id), ...guarded);
       const existing = await this.redis.get(byMsg);
       if (existing !== null) {
         await this.redis.unwatch();
         return { created: false, id: existing };
+      }
+      if (o.unchangedSince !== undefined && (await this.snapshotOn(this.redis)) !== o.unchangedSince) {
+        await this.redis.unwatch();
+        return { created: false, id: result.request.id, stale: true };
       }
       if ((await this.redis.exists(this.key(result.request.id))) === 1) {
         await this.redis.unwatch();

@@ -7,6 +7,7 @@ import { headerSafe } from '../../domain/outgoing.ts';
 import type { Logger } from '../log.ts';
 import { keyspace } from '../redis/keys.ts';
 import { BullOutbox, SMTP_BACKOFF, sentRecordsKey } from './outbox.ts';
+import { createRefusalReporter, permanentRefusals } from './refusal.ts';
 import { createSmtpTransport, type SmtpTransport } from './transport.ts';
 import { z } from 'zod';
 
@@ -131,6 +132,18 @@ export function isTemporary(err: unknown): boolean {
   return true;
 }
 
+/**
+ * The reason a failed send is logged and kept with: the server's reply as it gave it, on one line.
+ * nodemailer's `response` is the whole reply, code included ("550 5.1.1 …"): the code is only put
+ * in front when the text does not start with it, so it is never written twice.
+ */
+export function failureReason(err: unknown): string {
+  const e = (err ?? {}) as SmtpLikeError;
+  const text = (e.response ?? e.message ?? String(err)).replace(/\s*\r?\n\s*/g, ' ').trim();
+  const code = String(e.responseCode ?? e.code ?? 'error');
+  return text.startsWith(code) && !/^\w/.test(text.slice(code.length)) ? text : `${code} ${text}`;
+}
+
 export interface BackoffSettings {
   baseMs: number;
   maxMs: number;
@@ -172,6 +185,8 @@ export function startMailer(o: MailerOptions): Mailer {
   const log = logger.child({ worker: 'mailer' });
   const backoff = { baseMs: config.SMTP_RETRY_DELAY, maxMs: Math.max(config.SMTP_RETRY_DELAY, config.SMTP_RETRY_MAX_DELAY) };
   const followUps = new BullOutbox({ redis, ks, attempts: config.SMTP_RETRY_ATTEMPTS });
+  // A recipient refused for good becomes a delivery report for the processor (see refusal.ts).
+  const refusals = createRefusalReporter({ config, redis, logger: log });
 
   /** Queues the follow-up for refused recipients; idempotent, so it is also called when a job is re-run. */
   const ensureFollowUp = async (mail: OutgoingMailData, record: SentRecord): Promise<void> => {
@@ -202,10 +217,11 @@ export function startMailer(o: MailerOptions): Mailer {
     try {
       info = await transport.sendMail(message);
     } catch (err) {
-      const e = err as SmtpLikeError;
-      const reason = `${e.responseCode ?? e.code ?? 'error'} ${(e.response ?? e.message ?? String(err)).trim()}`;
+      const reason = failureReason(err);
       if (!isTemporary(err)) {
         log.error({ mailId: mail.id, reason }, 'mail refused permanently');
+        // Reported before the job fails for good; if the report cannot be written, the job is retried instead.
+        await refusals.report(mail, messageId, permanentRefusals(err, mail.to));
         throw new UnrecoverableError(reason);
       }
       log.warn({ mailId: mail.id, reason, attempt: job.attemptsMade + 1 }, 'temporary SMTP failure; will retry');
@@ -222,7 +238,10 @@ export function startMailer(o: MailerOptions): Mailer {
     if (retry.length) record.retryRecipients = retry;
     // Recorded before the job completes: a crash from here on can never send it again.
     await redis.hset(sentKey, mail.id, JSON.stringify(record));
-    if (record.rejected.length) log.warn({ mailId: mail.id, rejected: record.rejected }, 'some recipients were refused');
+    if (record.rejected.length) {
+      log.warn({ mailId: mail.id, rejected: record.rejected }, 'some recipients were refused');
+      await refusals.report(mail, messageId, permanentRefusals(info, mail.to));
+    }
     await ensureFollowUp(mail, record);
     log.info({ mailId: mail.id, messageId }, 'mail sent');
     await o.onSent?.(mail.id, record);
@@ -255,6 +274,7 @@ export function startMailer(o: MailerOptions): Mailer {
     async close() {
       await worker.close();
       await followUps.close();
+      await refusals.close();
       transport.close();
     },
   };

@@ -30,7 +30,13 @@ function summary(r: RequestRecord): string {
   const org = r.organization.name ?? r.organization.acronym ?? '(no name)';
   const approvals = r.approvals.length ? ` approvals: ${r.approvals.map((a) => a.by).join(', ')}` : '';
   const possible = r.status === 'unclear' && r.possible ? `  possible request: ${r.possible.reason}` : '';
-  return `${r.id}  ${r.status.padEnd(20)} ${r.kind.padEnd(10)} ${r.createdAt.slice(0, 16).replace('T', ' ')}  ${org} <${r.replyAddress || 'no address'}>${approvals}${possible}`;
+  const bounced = undeliverable(r) ? '  contact address undeliverable' : '';
+  return `${r.id}  ${r.status.padEnd(20)} ${r.kind.padEnd(10)} ${r.createdAt.slice(0, 16).replace('T', ' ')}  ${org} <${r.replyAddress || 'no address'}>${approvals}${possible}${bounced}`;
+}
+
+/** The latest delivery report that says our mail to the contact address failed (contact_undeliverable), if any. */
+function undeliverable(r: RequestRecord): RequestRecord['audit'][number] | undefined {
+  return r.audit.filter((a) => a.event === 'contact_undeliverable').at(-1);
 }
 
 function details(r: RequestRecord): string {
@@ -39,6 +45,11 @@ function details(r: RequestRecord): string {
     `${r.id} (${r.kind}) — ${r.status}`,
     `  organisation: ${o.name ?? '-'}${o.acronym ? ` (${o.acronym})` : ''}${o.city ? ` – ${o.city}` : ''}${o.website ? `  ${o.website}` : ''}`,
     `  contact:      ${r.contact?.name ?? '-'} <${r.replyAddress || 'no address'}>${r.contact?.phone ? `  ${r.contact.phone}` : ''}`,
+    ...(undeliverable(r)
+      ? [`  delivery:     contact address undeliverable — ${undeliverable(r)?.detail ?? ''} (${undeliverable(r)?.at ?? ''})`]
+      : r.audit.some((a) => a.event === 'delivery_delayed')
+        ? [`  delivery:     delayed — ${r.audit.filter((a) => a.event === 'delivery_delayed').at(-1)?.detail ?? ''}`]
+        : []),
     `  language:     ${r.language}`,
     r.status === 'unclear'
       ? `  received:     ${r.createdAt}   never expires (reminders until ${r.expiresAt})`
@@ -77,7 +88,7 @@ function details(r: RequestRecord): string {
 async function decideFromCli(
   id: string,
   decision: 'approve' | 'reject',
-  o: { by: string; reason?: string; share?: boolean },
+  o: { by: string; reason?: string; share?: boolean; name?: string },
 ): Promise<void> {
   await withRedis(async (redis, config) => {
     const by = coordinator(config.COORDINATORS, o.by);
@@ -88,11 +99,15 @@ async function decideFromCli(
       if (before.status === 'unclear') {
         throw new CliError(`${id} is a possible request: open it (coalition open) or close it (coalition close) first`);
       }
+      const name = o.name?.trim();
+      if (decision === 'approve' && !name && !before.organization.name && !before.organization.acronym) {
+        throw new CliError(`${id} has no organisation name: approve it with --name "the organisation's name"`, 2);
+      }
       const via = `cli.${new Date().toISOString()}.${randomBytes(4).toString('hex')}`;
       const res = await parts.flow.apply(
         id,
         decision === 'approve'
-          ? { type: 'decide', by, decision, via }
+          ? { type: 'decide', by, decision, via, ...(name ? { corrections: { name } } : {}) }
           : { type: 'decide', by, decision, reason: o.reason ?? null, shareReason: Boolean(o.share && o.reason), via },
       );
       if (!res.found || !('request' in res)) throw new CliError(`there is no request ${id}`);
@@ -204,7 +219,8 @@ export function registerRequests(program: Command): void {
     .description('approve a request as a coordinator (fallback for the mail reply)')
     .argument('<id>', 'request reference', requestId)
     .requiredOption('--by <address>', 'the deciding coordinator (one of COORDINATORS)')
-    .action(async (id: string, o: { by: string }) => decideFromCli(id, 'approve', o));
+    .option('--name <name>', "the organisation's name, as the statement will list it (required when the request has none)")
+    .action(async (id: string, o: { by: string; name?: string }) => decideFromCli(id, 'approve', o));
 
   program
     .command('reject')

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import type { Redis } from 'ioredis';
+import type { Config } from '../../../config/schema.ts';
 import { BackupError, exportData, importData, parseBackup } from '../../adapters/redis/backup.ts';
 import { keyspace } from '../../adapters/redis/keys.ts';
 import { RegistryStore } from '../../adapters/redis/registry-store.ts';
@@ -19,6 +21,46 @@ function positiveInt(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new CliError(`--version must be a positive whole number, not "${v}"`, 2);
   return n;
+}
+
+/**
+ * Timers are not in a backup: every one a restored request waits for is scheduled again, and the effects
+ * pending when the backup was taken are performed (mails are queued for the running mailer). BullMQ and the
+ * flow are loaded here only, so `coalition statement` stays quick.
+ */
+async function rebuildTimersAndEffects(redis: Redis, config: Config): Promise<void> {
+  const [{ Queue }, { buildFlow }, { silentLogger }, { flowSettings }, { QUEUES }, { rebuildAfterRestore }] = await Promise.all([
+    import('bullmq'),
+    import('../../../workers/processor.ts'),
+    import('../../adapters/log.ts'),
+    import('../../app/flow.ts'),
+    import('../../app/queues.ts'),
+    import('../../app/restore.ts'),
+  ]);
+  const ks = keyspace(config.REDIS_PREFIX);
+  const parts = await buildFlow({ config, redis, logger: silentLogger });
+  const conn = redis.duplicate();
+  conn.on('error', () => undefined);
+  const timers = new Queue(QUEUES.timers, { connection: conn, prefix: ks.bull });
+  try {
+    const done = await rebuildAfterRestore(
+      parts.flow,
+      {
+        async reschedule(t) {
+          // A finished job keeps its id (and would make the add a no-op): a restore may need that timer again.
+          const old = await timers.getJob(t.jobId);
+          if (old && ((await old.isCompleted()) || (await old.isFailed()))) await old.remove();
+          await parts.flow.d.timers.schedule(t);
+        },
+      },
+      flowSettings(config),
+    );
+    process.stderr.write(`scheduled ${done.timers} timer(s) for ${done.requests} request(s); performed the pending effects of ${done.effects}\n`);
+  } finally {
+    await timers.close();
+    await conn.quit().catch(() => undefined);
+    await parts.close();
+  }
 }
 
 export function registerStatement(program: Command): void {
@@ -93,6 +135,7 @@ export function registerStatement(program: Command): void {
           if (err instanceof BackupError) throw new CliError(err.message, err.code === 'DATA_EXISTS' ? 3 : 1);
           throw err;
         }
+        await rebuildTimersAndEffects(redis, config);
       });
     });
 }

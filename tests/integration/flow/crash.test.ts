@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/adapters/log.ts';
 import { startMailer, type Mailer } from '../../../workers/mailer.ts';
 import { COORDINATOR_A, COORDINATOR_B, CSO, LIST } from '../../harness/stack.ts';
-import { DKIM, inbox, replyTo, sendJoinRequest, sleep, startDesk, subjectHas, waitFor, type Desk } from './desk.ts';
+import { DKIM, inbox, replyTo, sendJoinRequest, settled, startDesk, subjectHas, waitFor, type Desk } from './desk.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 
@@ -76,8 +76,8 @@ describe('the service killed and restarted at each step of the story', () => {
     await replyTo(stack, forBesa!, { from: COORDINATOR_B, text: 'JO' });
     await waitFor(stack, COORDINATOR_B, subjectHas('Kërkesa është vendosur tashmë'), 1, 60_000);
 
-    // Let any late duplicate arrive.
-    await sleep(6000);
+    // A late duplicate would be sent before the desk has nothing left to do.
+    await settled(stack);
     const subjects = async (a: string) => (await inbox(stack, a)).map((m) => m.subject).sort();
     expect(await subjects(CSO)).toHaveLength(2); // acknowledgement, confirmation
     expect(await subjects(LIST)).toHaveLength(1); // statement version 2

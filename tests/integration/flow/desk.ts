@@ -1,9 +1,13 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import nodemailer from 'nodemailer';
 import { loadConfig } from '../../../config/load.ts';
 import type { Config } from '../../../config/schema.ts';
+import { messageKey } from '../../../src/adapters/imap/message-key.ts';
 import { silentLogger, type Logger } from '../../../src/adapters/log.ts';
+import { keyspace } from '../../../src/adapters/redis/keys.ts';
+import { QUEUES } from '../../../src/app/queues.ts';
 import { createTriage } from '../../../src/app/triage.ts';
 import { startMailer, type Mailer } from '../../../workers/mailer.ts';
 import { startProcessor, type RunningProcessor } from '../../../workers/processor.ts';
@@ -217,19 +221,97 @@ function referencesOf(m: StoredMessage): string[] {
   return refs.match(/<[^>]+>/g) ?? [];
 }
 
-/** A mailbox's messages; none when its user does not exist yet (the capture creates users on first delivery). */
+/**
+ * A mailbox's messages. A mailbox that does not exist yet holds none: the capture creates users on first
+ * delivery, and Dovecot refuses the login of one it has not read from its passwd-file yet. Any other
+ * failure to read it (the server down, a folder that cannot be opened) is an error, never "nothing arrived".
+ */
 export async function inbox(
   stack: Stack,
   address: string,
   match?: (m: StoredMessage) => boolean,
 ): Promise<StoredMessage[]> {
+  if (!stack.dovecot.hasUser(address)) return [];
   let all: StoredMessage[];
   try {
     all = await listMessages(stack.dovecot, address);
-  } catch {
-    all = [];
+  } catch (err) {
+    if ((err as { authenticationFailed?: boolean }).authenticationFailed) return [];
+    throw err;
   }
   return match ? all.filter(match) : all;
+}
+
+/** The Message-ID of a raw message (as compose() wrote it). */
+export function messageIdOf(raw: Buffer | string): string {
+  const head = raw.toString().split(/\r?\n\r?\n/)[0] ?? '';
+  const id = /^Message-ID:\s*(<[^>]+>)/im.exec(head)?.[1];
+  if (!id) throw new Error('the message has no Message-ID');
+  return id;
+}
+
+async function withQueue<T>(stack: Stack, name: string, fn: (q: Queue) => Promise<T>): Promise<T> {
+  const conn = stack.redis.duplicate();
+  const q = new Queue(name, { connection: conn, prefix: keyspace(stack.prefix).bull });
+  try {
+    return await fn(q);
+  } finally {
+    await q.close();
+    await conn.quit().catch(() => undefined);
+  }
+}
+
+/**
+ * Evidence that the desk handled a received message, before asserting that it changed nothing: the
+ * watcher left it (its seen record, no job), or the processor finished its job. Returns the outcome
+ * ('automatic', 'left', 'decision'…) or 'left by the watcher'.
+ */
+export async function handled(stack: Stack, messageId: string, timeoutMs = 30_000): Promise<string> {
+  const key = messageKey(messageId, Buffer.alloc(0));
+  const t0 = Date.now();
+  return withQueue(stack, QUEUES.inbound, async (q) => {
+    for (;;) {
+      const seen = await stack.redis.get(keyspace(stack.prefix).op('ingest', 'seen', key));
+      if (seen && !(JSON.parse(seen) as { queued: boolean }).queued) return 'left by the watcher';
+      const job = seen ? await q.getJob(key) : undefined;
+      if (job && (await job.isCompleted())) return String(job.returnvalue);
+      if (Date.now() - t0 > timeoutMs) throw new Error(`the desk did not handle ${messageId} in ${timeoutMs} ms`);
+      await sleep(100);
+    }
+  });
+}
+
+/**
+ * Evidence that whatever the desk was going to send has been sent: no received message, timer or mail
+ * waiting or running (a job of a killed worker stays active until it is handed out again).
+ */
+export async function settled(stack: Stack, timeoutMs = 60_000): Promise<void> {
+  const t0 = Date.now();
+  const busy = (q: Queue) => q.getJobCounts('wait', 'active', 'prioritized', 'waiting-children');
+  for (;;) {
+    let total = 0;
+    for (const name of [QUEUES.inbound, QUEUES.timers, QUEUES.outbound]) {
+      total += Object.values(await withQueue(stack, name, busy)).reduce((a, b) => a + b, 0);
+    }
+    // Retries of a mail count too: a delayed outbound job is a send still to come.
+    total += await withQueue(stack, QUEUES.outbound, async (q) => q.getDelayedCount());
+    if (total === 0) return;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`the desk still had ${total} job(s) to do after ${timeoutMs} ms`);
+    await sleep(200);
+  }
+}
+
+/** Waits until a timer whose job id starts with `prefix` (`REQ-….finalize.`) has run; returns what it did. */
+export async function timerRan(stack: Stack, prefix: string, timeoutMs = 30_000): Promise<string> {
+  const t0 = Date.now();
+  return withQueue(stack, QUEUES.timers, async (q) => {
+    for (;;) {
+      const done = (await q.getJobs(['completed'], 0, -1)).find((j) => String(j.id).startsWith(prefix));
+      if (done) return String(done.returnvalue);
+      if (Date.now() - t0 > timeoutMs) throw new Error(`no timer ${prefix}* ran in ${timeoutMs} ms`);
+      await sleep(100);
+    }
+  });
 }
 
 export async function waitFor(

@@ -7,7 +7,6 @@ import {
   joinFrom,
   replyTo,
   sendJoinRequest,
-  sleep,
   startDesk,
   subjectHas,
   waitFor,
@@ -146,7 +145,6 @@ describe('forged decisions change nothing', () => {
     await replyTo(desk.stack, forAna, { from: `Ana <${COORDINATOR_A}>`, text: 'Po' });
     await waitFor(desk.stack, org.address, subjectHas(`approved [${ref}]`));
     await waitFor(desk.stack, LIST, subjectHas(org.name));
-    await sleep(500);
     expect((await desk.processor.store.get(ref))?.decision?.by).toEqual([COORDINATOR_A]);
   });
 });

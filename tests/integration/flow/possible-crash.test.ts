@@ -5,7 +5,7 @@ import { silentLogger } from '../../../src/adapters/log.ts';
 import { startMailer, type Mailer } from '../../../workers/mailer.ts';
 import { deliver } from '../../harness/mailbox.ts';
 import { COORDINATOR_A, COORDINATOR_B, INFO, LIST } from '../../harness/stack.ts';
-import { compose, DKIM, inbox, replyTo, sleep, startDesk, subjectHas, waitFor, type Desk } from './desk.ts';
+import { compose, DKIM, inbox, replyTo, settled, startDesk, subjectHas, waitFor, type Desk } from './desk.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const FORM = 'no-reply@forms.example.net';
@@ -91,8 +91,8 @@ describe('a possible request, with the service killed and restarted at each step
     await waitFor(stack, PERSON, subjectHas(`approved [${ref}]`), 1, 60_000);
     await waitFor(stack, LIST, subjectHas('versioni 2'), 1, 60_000);
 
-    // Let any late duplicate arrive.
-    await sleep(6000);
+    // A late duplicate would be sent before the desk has nothing left to do.
+    await settled(stack);
     const count = async (a: string) => (await inbox(stack, a)).length;
     expect(await count(PERSON)).toBe(2); // acknowledgement, confirmation
     expect(await count(FORM)).toBe(0);

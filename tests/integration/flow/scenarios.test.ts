@@ -5,11 +5,13 @@ import { COORDINATOR_A, COORDINATOR_B, INFO, LIST } from '../../harness/stack.ts
 import {
   bodyOf,
   compose,
+  handled,
   inbox,
   joinFrom,
+  messageIdOf,
   replyTo,
   sendJoinRequest,
-  sleep,
+  settled,
   startDesk,
   subjectHas,
   waitFor,
@@ -212,7 +214,8 @@ describe('coordinators deciding by reply', () => {
       headers: { 'Auto-Submitted': 'auto-replied' },
     });
     await deliver(desk.stack.dovecot, INFO, ooo);
-    await sleep(3000);
+    expect(await handled(desk.stack, messageIdOf(ooo))).toBe('automatic');
+    await settled(desk.stack);
     expect((await desk.processor.store.get(ref))?.status).toBe('pending');
     expect((await inbox(desk.stack, COORDINATOR_A)).length).toBe(before);
   });
@@ -260,12 +263,10 @@ describe('coordinators deciding by reply', () => {
     );
     await waitFor(desk.stack, COORDINATOR_A, subjectHas('Interview request'));
     const before = (await inbox(desk.stack, COORDINATOR_A)).length;
-    await deliver(
-      desk.stack.dovecot,
-      INFO,
-      await compose({ from: COORDINATOR_B, subject: 'Lunch on Friday?', text: 'Shall we meet?' }),
-    );
-    await sleep(3000);
+    const lunch = await compose({ from: COORDINATOR_B, subject: 'Lunch on Friday?', text: 'Shall we meet?' });
+    await deliver(desk.stack.dovecot, INFO, lunch);
+    expect(await handled(desk.stack, messageIdOf(lunch))).toBe('left');
+    await settled(desk.stack);
     expect((await inbox(desk.stack, COORDINATOR_A)).length).toBe(before);
   });
 });

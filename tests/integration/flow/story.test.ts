@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COORDINATOR_A, COORDINATOR_B, CSO, LIST } from '../../harness/stack.ts';
-import { bodyOf, inbox, replyTo, sendJoinRequest, sleep, startDesk, subjectHas, waitFor, type Desk } from './desk.ts';
+import { bodyOf, inbox, replyTo, sendJoinRequest, settled, startDesk, subjectHas, waitFor, type Desk } from './desk.ts';
 
 describe('the whole story of a join request, in Albanian, decided by a DKIM-signed "PO"', () => {
   let desk: Desk;
@@ -37,8 +37,8 @@ describe('the whole story of a join request, in Albanian, decided by a DKIM-sign
     const [late] = await waitFor(stack, COORDINATOR_B, subjectHas(`Kërkesa është vendosur tashmë`), 1, 20_000);
     expect(await bodyOf(late!)).toContain(COORDINATOR_A);
 
-    await sleep(1500);
-    // Each mail once.
+    // Each mail once, once the desk has nothing left to send.
+    await settled(stack);
     expect((await inbox(stack, LIST)).length).toBe(1);
     const csoMail = await inbox(stack, CSO);
     expect(csoMail.length).toBe(2);

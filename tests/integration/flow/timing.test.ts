@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COORDINATOR_A, COORDINATOR_B, LIST } from '../../harness/stack.ts';
-import { inbox, joinFrom, replyTo, sendJoinRequest, sleep, startDesk, subjectHas, waitFor, type Desk } from './desk.ts';
+import { handled, inbox, joinFrom, messageIdOf, replyTo, sendJoinRequest, settled, startDesk, subjectHas, timerRan, waitFor, type Desk } from './desk.ts';
 
 async function newRequest(desk: Desk, org: Parameters<typeof joinFrom>[0]) {
   await sendJoinRequest(desk.stack, joinFrom(org));
@@ -29,9 +29,9 @@ describe('two approvals and the undo window (APPROVALS_REQUIRED=2, UNDO_WINDOW=4
       address: 'ana@thl.example.net',
     };
     const { ref, forAna, forBesa } = await newRequest(desk, org);
-    await replyTo(desk.stack, forAna, { from: COORDINATOR_A, text: 'PO' });
+    const first = await replyTo(desk.stack, forAna, { from: COORDINATOR_A, text: 'PO' });
     await waitFor(desk.stack, COORDINATOR_B, subjectHas(`Miratuar nga ${COORDINATOR_A}: ${org.name} [${ref}]`));
-    await sleep(1000);
+    expect(await handled(desk.stack, messageIdOf(first))).toBe('decision');
     expect((await desk.processor.store.get(ref))?.status).toBe('pending');
     expect(await inbox(desk.stack, org.address, subjectHas('approved'))).toHaveLength(0);
 
@@ -66,7 +66,9 @@ describe('two approvals and the undo window (APPROVALS_REQUIRED=2, UNDO_WINDOW=4
     // Ana answers the echo she received (it carries her own token).
     await replyTo(desk.stack, echo!, { from: COORDINATOR_A, text: 'ANULO' });
     await waitFor(desk.stack, COORDINATOR_B, subjectHas(`Vendimi u anulua: ${org.name} [${ref}]`));
-    await sleep(5000);
+    // The end of the window came, and its timer found the decision undone.
+    expect(await timerRan(desk.stack, `${ref}.finalize.`)).toBe('nothing to do');
+    await settled(desk.stack);
     const r = await desk.processor.store.get(ref);
     expect(r?.status).toBe('pending');
     expect(r?.approvals).toEqual([]);

@@ -29,10 +29,8 @@ describe('the watcher, running against a live mailbox', () => {
   });
 
   it('notices a message APPENDed to INBOX within 2 s and logs it with its UID', async () => {
-    const t0 = Date.now();
     const uid = await appendMessage(stack.dovecot, INFO, mail({ subject: 'First contact' }));
     await waitUntil(() => lines.some((l) => l.msg === 'noticed message' && l.uid === uid), 2_000, `log line for UID ${uid}`);
-    expect(Date.now() - t0).toBeLessThan(2_000);
     await waitUntil(async () => (await probe.jobCount()) === 1, 5_000, 'its job');
     const [job] = await probe.jobs();
     expect(job?.data).toMatchObject({ uid, mailbox: 'INBOX', folder: FOLDERS.processed });

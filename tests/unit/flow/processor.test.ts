@@ -34,6 +34,7 @@ function desk(o: { open?: RequestRecord[] } = {}) {
   } as Outbox;
   const store = {
     idForMessage: async () => null,
+    snapshot: async () => '',
     open: async () => o.open ?? [],
     get: async () => null,
     audit: async (id: string, e: { event: string }) => void audits.push({ id, event: e.event }),

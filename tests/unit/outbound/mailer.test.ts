@@ -1,7 +1,7 @@
 import nodemailer from 'nodemailer';
 import { describe, expect, it } from 'vitest';
 import { outboundJobId } from '../../../src/app/outbox.ts';
-import { backoffDelay, buildMessage, isTemporary } from '../../../src/adapters/smtp/mailer.ts';
+import { backoffDelay, buildMessage, failureReason, isTemporary } from '../../../src/adapters/smtp/mailer.ts';
 import type { OutgoingMail } from '../../../src/domain/outgoing.ts';
 
 const config = { COALITION_ADDRESS: 'info@example.org', COALITION_NAME: 'Koalicioni i OShC-ve për OGP – Shqipëri' };
@@ -77,6 +77,21 @@ describe('SMTP failures', () => {
   it('are final on a 5xx answer', () => {
     expect(isTemporary({ code: 'EMESSAGE', responseCode: 550, response: '550 no such user' })).toBe(false);
     expect(isTemporary({ code: 'EENVELOPE', rejectedErrors: [{ responseCode: 550 }] })).toBe(false);
+  });
+
+  it('give the server’s answer as their reason, its code written once', () => {
+    // nodemailer's `response` is the whole reply line, code included.
+    expect(failureReason({ code: 'EENVELOPE', responseCode: 550, response: '550 5.1.1 <nobody@cso.example.net>: User unknown' })).toBe(
+      '550 5.1.1 <nobody@cso.example.net>: User unknown',
+    );
+    expect(failureReason({ code: 'EMESSAGE', responseCode: 552, response: '552-5.2.2 Mailbox full\n552 5.2.2 Try later' })).toBe(
+      '552-5.2.2 Mailbox full 552 5.2.2 Try later',
+    );
+    // A reply without its code in the text, or no reply at all, still says what happened.
+    expect(failureReason({ responseCode: 550, response: 'no such user' })).toBe('550 no such user');
+    expect(failureReason(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:25'), { code: 'ESOCKET' }))).toBe(
+      'ESOCKET connect ECONNREFUSED 127.0.0.1:25',
+    );
   });
 
   it('wait twice as long each time, up to the cap, with a little jitter', () => {

@@ -67,6 +67,13 @@ export function sampleVars(org = 'Partners Albania'): { [N in TemplateName]: Tem
     unauthenticated_attempt: { reference: 'REQ-7F3K2', from: 'mallory@evil.example', reason: { sq: 'asnjë token i vlefshëm', en: 'no valid token' } },
     expired: { reference: 'REQ-7F3K2', organizationName: org },
     undone: { reference: 'REQ-7F3K2', organizationName: org, by: 'besa@coord.example.org' },
+    contact_undeliverable: {
+      reference: 'REQ-7F3K2',
+      organizationName: org,
+      address: 'ana@cso.example.net',
+      reason: '5.1.1 <ana@cso.example.net>: User unknown',
+      mail: 'acknowledgement',
+    },
     other_forward: { from: 'someone@example.net', subject: `Pyetje – ${org}`, excerpt: `Hello from ${org}` },
   };
 }

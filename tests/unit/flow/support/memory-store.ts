@@ -37,6 +37,11 @@ export class MemoryRequestStore {
     return [...this.openIds].map((id) => this.copy(this.records.get(id) as RequestRecord));
   }
 
+  /** One process, no concurrency: the snapshot only has to change when the open set does. */
+  async snapshot(): Promise<string> {
+    return [...this.openIds].sort().join(',');
+  }
+
   async idForMessage(messageId: string): Promise<string | null> {
     return this.byMessage.get(messageId.trim().toLowerCase()) ?? null;
   }
