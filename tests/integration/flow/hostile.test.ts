@@ -417,7 +417,7 @@ describe('mail to third parties and loops (issue 12 items 4 and 8, issue 14 defe
     expect(await bodyOf(approval!)).toContain('director@victim2.example.net');
   });
 
-  it('ends a coordinator autoresponder loop after at most one help mail', async () => {
+  it('ends a coordinator autoresponder loop after one help mail', async () => {
     await sendJoinRequest(desk.stack, joinFrom({ name: 'Loop Test Association', acronym: 'LTA', city: 'Fier', person: 'Ada Hila', address: 'ada@lta.example.net' }));
     const [ack] = await waitFor(desk.stack, 'ada@lta.example.net', subjectHas('[REQ-'));
     const ref = refOf(ack!);
@@ -496,6 +496,5 @@ describe('a flood from one sender (issue 12 item 4)', () => {
     const all = desk.stack.smtp.messages.length;
     expect(toSender).toBeLessThanOrEqual(10);
     expect(all).toBeLessThanOrEqual(30);
-    console.log(`flood: ${toSender} mails to the sender, ${all} mails in all`);
   }, 300_000);
 });
