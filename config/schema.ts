@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from '../src/domain/duration.ts';
+import { parseCap } from '../src/domain/mail-caps.ts';
 
 /**
  * The one description of the service's settings. Nothing else reads process.env:
@@ -27,6 +28,20 @@ const duration = (fallback: string) =>
         return z.NEVER;
       }
       return ms;
+    });
+
+/** A sliding-window cap written like `10/1d`: at most 10 mails in any day. */
+const cap = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((s, ctx) => {
+      const c = parseCap(s, parseDuration);
+      if (c === null) {
+        ctx.addIssue({ code: 'custom', message: `"${s}" is not a cap like 10/1d (mails per duration)` });
+        return z.NEVER;
+      }
+      return c;
     });
 
 const port = z.coerce.number().int().min(1).max(65535);
@@ -115,6 +130,22 @@ export const ConfigSchema = z
      * leave it in the watched folder as it arrived, file it in FOLDER_IGNORED, or forward it to the coordinators.
      */
     UNRELATED_MAIL: z.enum(['leave', 'folder', 'forward']).default('leave'),
+
+    /**
+     * Caps on the mail the desk sends by itself, in sliding windows; a mail over any of them is recorded
+     * (in the request's audit and under data:outbox:capped) and never sent.
+     */
+    MAIL_CAP_PER_RECIPIENT: cap('10/1d'),
+    /** To one coordinator (approval requests, echoes, help mails). */
+    MAIL_CAP_PER_COORDINATOR: cap('200/1d'),
+    MAIL_CAP_PER_REQUEST: cap('30/1d'),
+    /** Mail caused by the messages of one sender (acknowledgements and the approval requests they start). */
+    MAIL_CAP_PER_SENDER: cap('30/1d'),
+    /** Warnings to the coordinators that a forged decision was ignored, all together. */
+    MAIL_CAP_WARNINGS: cap('5/1h'),
+    MAIL_CAP_TOTAL: cap('500/1h'),
+    /** Received mail larger than this is not attached to approval requests; the mail says where it is instead. */
+    ATTACH_ORIGINAL_MAX_BYTES: z.coerce.number().int().min(0).default(2 * 1024 * 1024),
   });
 
 /**

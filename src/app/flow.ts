@@ -1,7 +1,10 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { ZodError } from 'zod';
 import type { Config } from '../../config/schema.ts';
 import type { Logger } from '../adapters/log.ts';
 import { effectId, type RequestStore, type TokenUse, type UpdateResult } from '../adapters/redis/request-store.ts';
+import { capsFor, type CapCause, type CapSettings, type MailCap } from '../domain/mail-caps.ts';
+import { normaliseAddress } from '../domain/mail.ts';
 import type { OutgoingAttachment, OutgoingMail } from '../domain/outgoing.ts';
 import {
   transition,
@@ -15,7 +18,7 @@ import {
 import { StatementError, type StatementVersion } from '../domain/statement.ts';
 import { tokenMessageIdLocal } from '../domain/token.ts';
 import { mailLanguage, type TemplateName, type Templates, type TemplateVars } from './mail-catalog.ts';
-import type { Outbox } from './outbox.ts';
+import type { Outbox, SendResult } from './outbox.ts';
 import type { StatementService } from './statement-service.ts';
 
 /**
@@ -40,10 +43,21 @@ export interface TimerScheduler {
 export type FlowPoint = 'created' | 'applied' | 'effect' | 'processed';
 export type FlowHook = (point: FlowPoint, detail: string) => void | Promise<void>;
 
+/** A mail over one of its caps: recorded, never sent. */
+export type CappedResult = { status: 'capped'; jobId: string; bucket: string };
+
+/**
+ * The outbox, with the caps on automatic mail (src/domain/mail-caps.ts). An outbox without `sendCapped`
+ * (a test's) sends everything.
+ */
+export interface FlowOutbox extends Outbox {
+  sendCapped?(mail: OutgoingMail, caps: readonly MailCap[], note: Record<string, string>): Promise<SendResult | CappedResult>;
+}
+
 export interface FlowDeps {
   config: Config;
   store: RequestStore;
-  outbox: Outbox;
+  outbox: FlowOutbox;
   templates: Templates;
   timers: TimerScheduler;
   statements: Pick<StatementService, 'join' | 'leave'>;
@@ -65,7 +79,66 @@ export function flowSettings(config: Config): FlowSettings {
   };
 }
 
+export function capSettings(config: Config): CapSettings {
+  return {
+    perRecipient: config.MAIL_CAP_PER_RECIPIENT,
+    perCoordinator: config.MAIL_CAP_PER_COORDINATOR,
+    perRequest: config.MAIL_CAP_PER_REQUEST,
+    perSender: config.MAIL_CAP_PER_SENDER,
+    warnings: config.MAIL_CAP_WARNINGS,
+    total: config.MAIL_CAP_TOTAL,
+    coordinators: config.COORDINATORS,
+  };
+}
+
 const MESSAGE_ID = /^<[^<>\s]+>$/;
+
+function orgTag(secret: string | Buffer, prefix: string, to: string): string {
+  return createHmac('sha256', secret)
+    .update(`org|${prefix.toLowerCase()}|${normaliseAddress(to)}`)
+    .digest('hex')
+    .slice(0, 32);
+}
+
+/**
+ * The Message-ID local part of a mail to an organisation about a request: `REQ-7F3K2.3.acknowledgement.o<tag>`,
+ * the tag an HMAC (128 bits) of that prefix and the recipient. A reply that cites it comes from someone who
+ * received the mail; recomputed with the reply's From, it also proves the reply comes from that address.
+ */
+export function orgMessageIdLocal(secret: string | Buffer, prefix: string, to: string): string {
+  return `${prefix}.o${orgTag(secret, prefix, to)}`;
+}
+
+const ORG_REF = /<(REQ-[2-9A-HJKMNP-TV-Z]{5,8}(?:\.[A-Za-z0-9_-]+)+)\.o([a-f0-9]{32})@([^<>\s]+)>/gi;
+
+/**
+ * The request a reply answers, when it cites (In-Reply-To, References) one of our mails to exactly its From
+ * address: the tag is checked in constant time. Subjects and untagged Message-IDs never count.
+ */
+export function orgThreadRequest(
+  secret: string | Buffer,
+  ourDomain: string,
+  from: string,
+  inReplyTo: string | null,
+  references: readonly string[],
+): string | null {
+  for (const id of [inReplyTo ?? '', ...[...references].reverse()]) {
+    for (const m of id.matchAll(ORG_REF)) {
+      const [, prefix, tag, domain] = m as unknown as [string, string, string, string];
+      if (domain.toLowerCase() !== ourDomain.toLowerCase()) continue;
+      const expected = Buffer.from(orgTag(secret, prefix, from));
+      const given = Buffer.from(tag.toLowerCase());
+      if (given.length === expected.length && timingSafeEqual(given, expected)) {
+        return (prefix.split('.')[0] as string).toUpperCase();
+      }
+    }
+  }
+  return null;
+}
+
+function megabytes(bytes: number): string {
+  return `${(bytes / 1_048_576).toFixed(1)} MB`;
+}
 
 /** Renders a send effect into the mail the outbox queues. */
 export function toOutgoing(
@@ -77,10 +150,21 @@ export function toOutgoing(
   original?: Buffer | null,
 ): OutgoingMail {
   const lang = mailLanguage(d.config, e.audience === 'org' ? requestLanguage : null);
-  const vars = { ...e.vars, ...extraVars } as TemplateVars<TemplateName>;
+  // The original goes along up to a size; above it (or once it has left the spool) the mail says where it is.
+  const attach = e.attachOriginal && !!original && original.length <= d.config.ATTACH_ORIGINAL_MAX_BYTES;
+  const omitted = e.attachOriginal && !attach
+    ? {
+        originalOmitted: {
+          size: original ? megabytes(original.length) : null,
+          folder: d.config.FOLDER_PROCESSED,
+          command: `coalition request ${requestId} --raw`,
+        },
+      }
+    : {};
+  const vars = { ...e.vars, ...omitted, ...extraVars } as TemplateVars<TemplateName>;
   const rendered = d.templates.render(e.template as TemplateName, lang, vars);
   const attachments: OutgoingAttachment[] = [];
-  if (e.attachOriginal && original) {
+  if (attach && original) {
     attachments.push({
       filename: `${requestId}.eml`,
       contentType: 'message/rfc822',
@@ -101,7 +185,9 @@ export function toOutgoing(
     ...(attachments.length ? { attachments } : {}),
     ...(e.token
       ? { messageIdLocal: tokenMessageIdLocal(d.secret, requestId, e.token.coordinator, e.token.nonce) }
-      : {}),
+      : e.audience === 'org' && e.to.length === 1 && e.key.startsWith(`${requestId}.`)
+        ? { messageIdLocal: orgMessageIdLocal(d.secret, e.key, e.to[0] as string) }
+        : {}),
   };
 }
 
@@ -113,28 +199,72 @@ function position(version: StatementVersion, id: string): number | null {
 export class Flow {
   constructor(readonly d: FlowDeps) {}
 
-  ctx() {
-    return { now: this.d.clock(), settings: flowSettings(this.d.config) };
+  ctx(o: { quiet?: boolean; takenNames?: readonly string[] } = {}) {
+    return {
+      now: this.d.clock(),
+      settings: flowSettings(this.d.config),
+      ...(o.quiet ? { quiet: true } : {}),
+      ...(o.takenNames ? { takenNames: o.takenNames } : {}),
+    };
   }
 
-  /** Applies an event atomically, then performs the resulting (and any earlier pending) effects. */
+  /**
+   * Applies an event atomically, then performs the resulting (and any earlier pending) effects.
+   * `cause`: who wrote the message behind the event (its mails count against that sender's cap);
+   * `quiet`: the message answers one of our help mails, and gets none back.
+   */
   async apply(
     requestId: string,
     event: FlowEvent,
-    o: { tokenUse?: TokenUse; original?: Buffer | null } = {},
+    o: {
+      tokenUse?: TokenUse;
+      original?: Buffer | null;
+      cause?: string | null;
+      quiet?: boolean;
+      takenNames?: readonly string[];
+    } = {},
   ): Promise<UpdateResult> {
+    const ctx = { ...(o.quiet ? { quiet: true } : {}), ...(o.takenNames ? { takenNames: o.takenNames } : {}) };
     const res = await this.d.store.update(
       requestId,
-      (r) => transition(r, event, this.ctx()),
+      (r) => transition(r, event, this.ctx(ctx)),
       o.tokenUse ? { tokenUse: o.tokenUse } : {},
     );
     if (res.found && 'changed' in res && res.changed) await this.d.hook?.('applied', requestId);
-    if (res.found) await this.flush(requestId, o.original ?? null);
+    if (res.found) await this.flush(requestId, o.original ?? null, { cause: o.cause ?? null });
+    return res;
+  }
+
+  /**
+   * Queues one mail within its caps (src/domain/mail-caps.ts). A mail over a cap is recorded by the outbox
+   * and never sent; for a request's mail the audit says so too.
+   */
+  async send(mail: OutgoingMail, cause: CapCause): Promise<SendResult | CappedResult> {
+    const outbox = this.d.outbox;
+    if (!outbox.sendCapped) return outbox.send(mail);
+    const recipients = [...mail.to, ...(mail.cc ?? []), ...(mail.bcc ?? [])];
+    const caps = capsFor(recipients, cause, capSettings(this.d.config));
+    const res = await outbox.sendCapped(mail, caps, {
+      subject: mail.subject.slice(0, 200),
+      to: recipients.join(', '),
+      ...(cause.requestId ? { requestId: cause.requestId } : {}),
+      ...(cause.sender ? { sender: cause.sender } : {}),
+    });
+    if (res.status === 'capped') {
+      this.d.logger.warn({ mailId: mail.id, to: recipients, bucket: res.bucket }, 'mail over its cap: recorded, not sent');
+      if (cause.requestId) {
+        await this.d.store.audit(
+          cause.requestId,
+          { event: 'mail_capped', detail: `${mail.id} to ${recipients.join(', ')}: ${res.bucket} is full` },
+          this.d.clock(),
+        );
+      }
+    }
     return res;
   }
 
   /** Performs every pending effect of a request, in order, then removes them from its outbox. */
-  async flush(requestId: string, original: Buffer | null = null): Promise<void> {
+  async flush(requestId: string, original: Buffer | null = null, o: { cause?: string | null } = {}): Promise<void> {
     const effects = await this.d.store.pendingEffects(requestId);
     if (!effects.length) return;
     const request = await this.d.store.get(requestId);
@@ -151,7 +281,7 @@ export class Flow {
     try {
       for (const e of effects) {
         try {
-          await this.perform(request, e, original);
+          await this.perform(request, e, original, o.cause ?? null);
         } catch (err) {
           // Refusals that no retry can change — the registry's (already a signatory, no longer one) or an
           // invalid mail (an address the outbox does not accept) — are recorded, and the rest goes on.
@@ -173,11 +303,12 @@ export class Flow {
     }
   }
 
-  private async perform(r: RequestRecord, e: Effect, original: Buffer | null): Promise<void> {
+  private async perform(r: RequestRecord, e: Effect, original: Buffer | null, sender: string | null): Promise<void> {
     const log = this.d.logger.child({ requestId: r.id, effect: effectId(e) });
+    const cause: CapCause = { requestId: r.id, sender };
     switch (e.type) {
       case 'send': {
-        const res = await this.d.outbox.send(toOutgoing(this.d, r.id, r.language, e, {}, original));
+        const res = await this.send(toOutgoing(this.d, r.id, r.language, e, {}, original), cause);
         log.debug({ status: res.status, template: e.template, to: e.to }, 'mail queued');
         return;
       }
@@ -205,8 +336,9 @@ export class Flow {
         await this.recordOutcome(r.id, pos, res.version.number);
         // No confirmation when nobody can be written to (a possible request opened without a contact address).
         if (e.confirm) {
-          await this.d.outbox.send(
+          await this.send(
             toOutgoing(this.d, r.id, r.language, e.confirm, { position: pos, version: res.version.number }),
+            cause,
           );
         }
         log.info({ version: res.version.number, position: pos, created: res.created }, 'signatory added');
@@ -218,7 +350,7 @@ export class Flow {
           e.requestId,
         );
         await this.recordOutcome(r.id, null, res.version.number);
-        await this.d.outbox.send(toOutgoing(this.d, r.id, r.language, e.confirm, { version: res.version.number }));
+        await this.send(toOutgoing(this.d, r.id, r.language, e.confirm, { version: res.version.number }), cause);
         log.info({ version: res.version.number, created: res.created }, 'signatory removed');
         return;
       }

@@ -39,6 +39,14 @@ const lines = z.array(z.string()).default([]);
 const contact = z.object({ name: optText, email: optText, phone: optText });
 const organization = z.object({ name: optText, acronym: optText, city: optText, website: optText });
 const count = z.number().int().min(0);
+/**
+ * Set when the original message is not attached (larger than ATTACH_ORIGINAL_MAX_BYTES, or no longer in the
+ * spool): where a coordinator finds it instead.
+ */
+const originalOmitted = z
+  .object({ size: optText, folder: text, command: text })
+  .nullable()
+  .default(null);
 const pastTense: Record<string, string> = { approved: 'approve', rejected: 'reject', expired: 'expire', withdrawn: 'withdraw' };
 const finalDecision = z.preprocess(
   (v) => (typeof v === 'string' ? (pastTense[v] ?? v) : v),
@@ -83,6 +91,7 @@ export const MAIL_CATALOG = {
     /** A reminder: the same mail again, after `waitingDays` without an answer. */
     reminder: z.boolean().default(false),
     waitingDays: count.default(0),
+    originalOmitted,
   }),
   /** To each coordinator: a new request to decide, and how to answer. */
   approval_request: z.object({
@@ -100,6 +109,16 @@ export const MAIL_CATALOG = {
     undoWindow: z.string().default(''),
     /** The coordinator who opened it, when it began as a possible request. */
     openedBy: optText,
+    /** The From address of the mail, and whether our server (or our DKIM check) proved it. */
+    from: text.default(''),
+    fromVerified: z.boolean().default(false),
+    /** Where the desk writes to the organisation (the From, or an address a coordinator confirmed); null: nobody. */
+    answersTo: optText,
+    /** Another address the mail named (Reply-To, the body, a forward): not written to unless a coordinator confirms it. */
+    proposedContact: optText,
+    /** What it looks like: "same mail domain as REQ-… (name)", "signatory 4 (name)". A hint, never a merge. */
+    resembles: optText,
+    originalOmitted,
   }),
   /** To each coordinator: a signatory asks to be removed. */
   withdrawal_approval_request: z.object({
@@ -108,11 +127,26 @@ export const MAIL_CATALOG = {
     contact,
     excerpt: text,
     undoWindow: z.string().default(''),
+    /** Who sent the withdrawal (always the registered contact's address), and whether our server proved it. */
+    from: text.default(''),
+    fromVerified: z.boolean().default(false),
+    /** The registered contact who confirmed it, and when. */
+    confirmedBy: optText,
+    confirmedAt: when.nullable().default(null),
+    originalOmitted,
   }),
+  /** To a signatory's registered contact: someone asked to withdraw it; only its answer puts it to the coordinators. */
+  withdrawal_confirmation: z.object({ reference, organizationName: text, from: text, receivedAt: when }),
+  /** To coordinators: the registered contact said it did not ask to withdraw. */
+  withdrawal_denied: z.object({ reference, organizationName: text, from: text, contact: text }),
   approved: z.object({ reference, organizationName: text, position: z.number().int().min(1), version: z.number().int().min(1) }),
   rejected: z.object({ reference, organizationName: text, reason: optText }),
   already_signatory: z.object({ organizationName: text, position: z.number().int().min(1) }),
-  already_pending: z.object({ reference, organizationName: text }),
+  /**
+   * A second request for an organisation already pending. Reference and name are given only to that request's
+   * own contact: anyone else learns nothing of another request.
+   */
+  already_pending: z.object({ reference: optText, organizationName: optText }),
   withdrawal_received: z.object({ reference, organizationName: text }),
   withdrawal_confirmed: z.object({ organizationName: text, version: z.number().int().min(1) }),
   reminder: z.object({ reference, organizationName: text, pendingSince: when, pendingDays: count }),
@@ -148,11 +182,14 @@ export const MAIL_CATALOG = {
   already_decided: z.object({ reference, organizationName: text, decision: finalDecision, by: text, at: when }),
   /** To the organisation: a coordinator's question. */
   info_request: z.object({ reference, organizationName: text, question: text }),
-  /** To coordinators: the organisation added or corrected fields. */
+  /** To coordinators: the organisation (or a coordinator) changed fields: each shown as changed from … to …. */
   request_updated: z.object({
     reference,
     organizationName: text,
-    changes: z.array(z.object({ field: text, value: text })).min(1),
+    changes: z.array(z.object({ field: text, from: optText, value: text })),
+    /** What the organisation sent that the registry would refuse: the field and why, never the value. */
+    refused: z.array(z.object({ field: text, reason: z.object({ sq: text, en: text }) })).default([]),
+    byOrganisation: z.boolean().default(true),
   }),
   /** To coordinators: a decision that failed authentication was ignored. */
   unauthenticated_attempt: z.object({ reference: optText, from: text, reason: z.object({ sq: text, en: text }) }),

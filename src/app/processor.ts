@@ -3,16 +3,22 @@ import type { DNSResolver } from 'mailauth';
 import { ZodError } from 'zod';
 import { verifyDkim } from '../adapters/auth/dkim.ts';
 import { rawHeaderValues } from '../adapters/auth/headers.ts';
-import { MimeError, parseRawIsolated } from '../adapters/mime/index.ts';
-import { authorizeReply, coordinatorSender, explainAuthFailure } from '../domain/coordinator-auth.ts';
+import { htmlToPlainText, MimeError, parseRawIsolated } from '../adapters/mime/index.ts';
+import {
+  authorizeReply,
+  checkAuthenticationResults,
+  checkDkimEvidence,
+  coordinatorSender,
+  explainAuthFailure,
+} from '../domain/coordinator-auth.ts';
+import type { CapCause } from '../domain/mail-caps.ts';
 import { domainOf, normaliseAddress, type MailInput } from '../domain/mail.ts';
 import type { OutgoingMail } from '../domain/outgoing.ts';
-import { parseReplyCommand, readFieldLines } from '../domain/reply-command.ts';
+import { parseReplyCommand, readFieldLines, visibleHtml } from '../domain/reply-command.ts';
 import {
   createPossibleRequest,
   createRequest,
   findDuplicate,
-  isFreemail,
   isPossibleNonce,
   missingLabel,
   OPEN_STATUSES,
@@ -28,10 +34,10 @@ import {
   readDeliveryReport,
   recipientFor,
 } from '../domain/delivery-report.ts';
-import type { StatementVersion } from '../domain/statement.ts';
+import { normaliseName, type StatementVersion } from '../domain/statement.ts';
 import { findTokenRefs, newRequestId, subjectRequestId } from '../domain/token.ts';
 import { understand, type Reading } from '../domain/understand/index.ts';
-import { flowSettings, type Flow } from './flow.ts';
+import { flowSettings, orgMessageIdLocal, orgThreadRequest, type Flow } from './flow.ts';
 import { mailLanguage, type TemplateName, type TemplateVars } from './mail-catalog.ts';
 import type { InboundJob } from './queues.ts';
 
@@ -43,10 +49,11 @@ import type { InboundJob } from './queues.ts';
  *   possible request sent by a machine          → shown to the coordinators, its From never answered
  *   other automatic mail                        → nothing, never answered (RFC 3834)
  *   reply carrying an approval token            → coordinator decision (after every auth rule)
- *   reply threaded to a request by its sender   → the organisation adds fields
+ *   reply citing our mail to exactly its From   → the organisation adds fields to its own request, or its
+ *                                                  registered contact confirms (or denies) a withdrawal
  *   possible request (the reader is not sure)   → shown to the coordinators to open or close; sender told nothing
  *   join_request                                → duplicate? answer it : new request
- *   withdrawal from a signatory's address       → withdrawal request
+ *   withdrawal From a signatory's address       → withdrawal request, confirmed by that address first
  *   other                                       → forwarded to coordinators or left (UNRELATED_MAIL)
  *
  * Nothing lost, nothing twice: the raw message stays in the spool until this
@@ -54,6 +61,11 @@ import type { InboundJob } from './queues.ts';
  * and keyed by the received Message-ID; every mail has a deterministic id
  * (request effects, or `in.<message key>.<what>`), so a retry re-queues
  * nothing that was already queued.
+ *
+ * Who is written to: only the From of a mail (one From, a person's, none of
+ * ours, not a list, not a coordinator), never a Reply-To, an address in the
+ * body or one in a quoted forward: those are shown to the coordinators as a
+ * proposed contact. Every mail counts against the caps of mail-caps.ts.
  */
 
 export interface ProcessorDeps {
@@ -92,13 +104,26 @@ function inboundMailId(jobKey: string, what: string): string {
   return `in.${shortHash(jobKey)}.${what}`;
 }
 
-/** Our own mails to organisations carry the request id in their Message-ID (REQ-7F3K2.3.acknowledgement@…). */
-function threadRequestId(mail: MailInput): string | null {
-  for (const id of [mail.inReplyTo ?? '', ...[...mail.references].reverse()]) {
-    const m = /<(REQ-[2-9A-Z]{5,8})\.\d+\.[a-z_]+@/i.exec(id);
-    if (m) return (m[1] as string).toUpperCase();
-  }
-  return subjectRequestId(mail.subject);
+/** The one From address of a mail, normalised; '' when it has none or several. */
+function singleFrom(mail: MailInput): string {
+  if (mail.from.length !== 1 || (mail.headers['from']?.length ?? 0) > 1) return '';
+  return normaliseAddress(mail.from[0]?.address ?? '');
+}
+
+/** An address fit to show in a mail to the coordinators: a plain one, or nothing of what the sender wrote. */
+function plainAddress(address: string): string {
+  return /^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,190}$/.test(address) ? address : '(an address that is not plain)';
+}
+
+/**
+ * The text a reader of the mail sees: its text part when it has one; for HTML-only mail, the HTML
+ * without what is hidden (display:none, zero-size text …), which the MIME adapter's text still holds.
+ */
+export function readableText(mail: MailInput): string {
+  if (mail.html === null) return mail.text;
+  const converted = htmlToPlainText(mail.html).replace(/\r\n/g, '\n').trim();
+  if (mail.text.trim() !== '' && mail.text.trim() !== converted) return mail.text;
+  return htmlToPlainText(visibleHtml(mail.html));
 }
 
 export class Processor {
@@ -160,13 +185,25 @@ export class Processor {
       return this.coordinatorReply(mail, raw, job, messageRef);
     }
 
-    const threaded = threadRequestId(mail);
+    // An organisation's reply counts only from that request's own contact address, citing one of our mails
+    // to that very address (its Message-ID carries a tag made for it): never a subject, a guessed Message-ID,
+    // or another address of the same domain.
+    const from = singleFrom(mail);
+    const threaded = from
+      ? orgThreadRequest(this.f.d.secret, domainOf(config.COALITION_ADDRESS), from, mail.inReplyTo, mail.references)
+      : null;
     if (threaded) {
       const r = await this.f.d.store.get(threaded);
-      if (r && this.fromOrganisation(mail, r)) {
-        if (OPEN_STATUSES.includes(r.status)) {
+      if (r && r.replyAddress && from === r.replyAddress) {
+        if (r.kind === 'withdrawal' && r.status === 'awaiting_confirmation') {
+          const cmd = parseReplyCommand(readableText(mail));
+          const answer = cmd.type === 'approve' ? 'confirm' : cmd.type === 'reject' ? 'deny' : 'unclear';
+          await this.f.apply(r.id, { type: 'contact_answer', from, answer, via: messageRef }, { cause: from });
+          return 'org_reply';
+        }
+        if (r.kind === 'join' && OPEN_STATUSES.includes(r.status)) {
           const read = reading.organization ?? { name: null, acronym: null, city: null, website: null };
-          const lines = readFieldLines(mail.text);
+          const lines = readFieldLines(readableText(mail));
           const org = {
             name: lines.name ?? read.name,
             acronym: lines.acronym ?? read.acronym,
@@ -175,7 +212,7 @@ export class Processor {
           };
           const event: FlowEvent = {
             type: 'org_reply',
-            from: normaliseAddress(mail.from[0]?.address ?? ''),
+            from,
             // An organisation's reply names itself again in its signature: only fields still missing, or explicitly new, count.
             organization: {
               name: r.organization.name && !lines.name ? null : org.name,
@@ -185,7 +222,7 @@ export class Processor {
             },
             via: messageRef,
           };
-          await this.f.apply(r.id, event);
+          await this.f.apply(r.id, event, { cause: from, takenNames: await this.takenNames() });
           return 'org_reply';
         }
         if (reading.kind !== 'join_request' && !reading.possible) return this.other(mail, job);
@@ -201,13 +238,50 @@ export class Processor {
     return this.other(mail, job);
   }
 
-  /** A reply to a request comes from its sender's address, or another address of the same (non free-mail) domain. */
-  private fromOrganisation(mail: MailInput, r: RequestRecord): boolean {
-    if (mail.from.length !== 1) return false;
-    const from = normaliseAddress(mail.from[0]?.address ?? '');
-    if (from === r.senderAddress || from === r.replyAddress) return true;
-    const dom = domainOf(from);
-    return !isFreemail(dom) && (dom === domainOf(r.senderAddress) || dom === domainOf(r.replyAddress));
+  /** Normalised names of the current signatories: a correction to one of them is refused, as the registry would. */
+  private async takenNames(): Promise<string[]> {
+    return ((await this.d.registry.current())?.signatories ?? []).map((s) => normaliseName(s.name));
+  }
+
+  /**
+   * May the desk write to this address by itself? Never to our own address, the coalition list, a
+   * coordinator (an organisation is never a coordinator), or a machine's address.
+   */
+  private answerable(address: string | null | undefined): address is string {
+    if (!address || !/^[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[^\s@<>()",;:]+$/.test(address)) return false;
+    const a = normaliseAddress(address);
+    const c = this.config;
+    if (a === normaliseAddress(c.COALITION_ADDRESS)) return false;
+    if (c.COALITION_LIST.some((l) => normaliseAddress(l) === a)) return false;
+    if (c.COORDINATORS.some((k) => normaliseAddress(k) === a)) return false;
+    return !machineAddress(a);
+  }
+
+  /** The From of this mail may be answered: answerable, and the mail is no list's (RFC 3834 §2, RFC 2919). */
+  private answerableFrom(mail: MailInput, from: string): boolean {
+    if (!this.answerable(from)) return false;
+    if ((mail.headers['list-id'] ?? []).length > 0) return false;
+    return !(mail.headers['precedence'] ?? []).some((p) => /\b(?:list|bulk|junk)\b/i.test(p));
+  }
+
+  /**
+   * Whether our receiving server's Authentication-Results (AUTHSERV_ID set), or else our own DKIM check, proves
+   * the From domain: shown to the coordinators, never a reason to answer anyone else.
+   */
+  private async senderVerified(mail: MailInput, raw: Buffer, from: string): Promise<boolean> {
+    const domain = domainOf(from);
+    if (!domain) return false;
+    const config = this.config;
+    if (config.AUTHSERV_ID) {
+      return checkAuthenticationResults(rawHeaderValues(raw, 'authentication-results'), config.AUTHSERV_ID, domain).ok;
+    }
+    if (!(mail.headers['dkim-signature'] ?? []).length) return false;
+    try {
+      return checkDkimEvidence(await verifyDkim(raw, this.d.resolver), domain).ok;
+    } catch (err) {
+      this.log.warn({ err }, 'DKIM check of a request failed');
+      return false;
+    }
   }
 
   // ------------------------------------------------------------ coordinators
@@ -231,7 +305,8 @@ export class Processor {
       authenticationResults: config.AUTHSERV_ID ? rawHeaderValues(raw, 'authentication-results') : undefined,
       dkim,
     });
-    const fromText = mail.from.map((a) => (a.name ? `${a.name} <${a.address}>` : a.address)).join(', ') || '(no From)';
+    // Addresses only: a display name is the sender's own text, and never reaches a coordinator or an audit line.
+    const fromText = mail.from.map((a) => plainAddress(normaliseAddress(a.address))).join(', ') || '(no From)';
     if (!verdict.ok && verdict.reason === 'no_token' && this.answersOurNotice(mail)) {
       // A coordinator answering one of our notices (a warning, a forwarded mail): nothing to decide, nobody to warn.
       this.log.info(
@@ -266,15 +341,21 @@ export class Processor {
           this.f.d.clock(),
         );
       }
-      // One warning per sender, request and failure per hour: a forger re-sending the same attempt cannot flood
-      // the coordinators (every attempt is still logged and, for a known request, audited).
+      // One warning per address, request and failure per hour, and all of them within MAIL_CAP_WARNINGS: a forger
+      // changing display names or addresses cannot flood the coordinators (every attempt is still logged and, for
+      // a known request, audited). The warning quotes nothing the forger wrote but the address.
       const hour = Math.floor(this.f.d.clock().getTime() / 3_600_000);
       const warningKey = `${fromText.toLowerCase()}|${known?.id ?? '-'}|${verdict.reason}|${verdict.detail}|${hour}`;
-      await this.sendToCoordinators(inboundMailId(warningKey, 'unauthenticated_attempt'), 'unauthenticated_attempt', {
-        reference: known?.id ?? null,
-        from: fromText,
-        reason: explainAuthFailure(verdict.reason, verdict.detail),
-      });
+      await this.sendToCoordinators(
+        inboundMailId(warningKey, 'unauthenticated_attempt'),
+        'unauthenticated_attempt',
+        {
+          reference: known?.id ?? null,
+          from: fromText,
+          reason: explainAuthFailure(verdict.reason, verdict.reason === 'not_a_coordinator' ? `${fromText} is not a coordinator` : verdict.detail),
+        },
+        { warning: true, requestId: known?.id ?? null },
+      );
       return 'unauthenticated';
     }
     const request = await this.f.d.store.get(verdict.ref.requestId);
@@ -282,9 +363,10 @@ export class Processor {
       this.log.warn({ key: job.key, requestId: verdict.ref.requestId }, 'decision for an unknown request ignored');
       return 'unknown_request';
     }
-    const cmd = parseReplyCommand(mail.text);
+    const cmd = parseReplyCommand(readableText(mail));
     const by = verdict.coordinator;
     const via = messageRef;
+    const nonce = verdict.ref.nonce;
     // A reply to a possible-request mail opens or closes it, whatever happened meanwhile: never an approval.
     const possible = isPossibleNonce(verdict.ref.nonce);
     let event: FlowEvent;
@@ -292,7 +374,7 @@ export class Processor {
       case 'approve':
         event = possible
           ? { type: 'open', by, corrections: cmd.corrections, via }
-          : { type: 'decide', by, decision: 'approve', corrections: cmd.corrections, via };
+          : { type: 'decide', by, decision: 'approve', corrections: cmd.corrections, via, nonce };
         break;
       case 'open':
         event = { type: 'open', by, corrections: cmd.corrections, via };
@@ -300,7 +382,7 @@ export class Processor {
       case 'reject':
         event = possible
           ? { type: 'close', by, reason: cmd.reason, via }
-          : { type: 'decide', by, decision: 'reject', reason: cmd.reason, shareReason: cmd.shareReason, via };
+          : { type: 'decide', by, decision: 'reject', reason: cmd.reason, shareReason: cmd.shareReason, via, nonce };
         break;
       case 'info':
         event = { type: 'info', by, question: cmd.question, via };
@@ -317,6 +399,9 @@ export class Processor {
     }
     const res = await this.f.apply(request.id, event, {
       tokenUse: { coordinator: by, replyMessageId: messageRef, requestId: request.id },
+      // A reply to one of our help mails (nonce h…) is never answered with another: no loop with an autoresponder.
+      quiet: nonce.startsWith('h'),
+      takenNames: await this.takenNames(),
     });
     if ('replay' in res && res.replay) {
       this.log.warn(
@@ -373,54 +458,87 @@ export class Processor {
   ): Promise<InboundOutcome> {
     const store = this.f.d.store;
     if (await this.finishExisting(messageRef, raw)) return 'already_created';
-    // A request a coordinator forwarded belongs to the organisation named inside, not to the coordinator.
-    const sender = normaliseAddress(
-      (reading.forwarded ? reading.contact?.email : null) ?? mail.from[0]?.address ?? reading.contact?.email ?? '',
-    );
-    const replyAddress = normaliseAddress(reading.contact?.email ?? mail.replyTo[0]?.address ?? sender);
+    const config = this.config;
+    const from = singleFrom(mail);
+    const fromCoordinator = coordinatorSender(mail, config.COORDINATORS).ok;
+    const inner = reading.contact?.email ? normaliseAddress(reading.contact.email) : null;
+    const verified = await this.senderVerified(mail, raw, from);
+    // A request a coordinator forwarded belongs to the organisation named inside, not to the coordinator; its
+    // address is written to only when the coordinator's own mail is proved (she vouches for it by forwarding).
+    const forwardedByCoordinator = reading.forwarded && fromCoordinator && inner !== null;
+    const sender = forwardedByCoordinator ? (inner as string) : from || inner || '';
+    const replyAddress = forwardedByCoordinator
+      ? verified && this.answerable(inner)
+        ? (inner as string)
+        : ''
+      : this.answerableFrom(mail, from)
+        ? from
+        : '';
+    // Any other address the mail names is only proposed to the coordinators.
+    const proposed =
+      [inner, ...mail.replyTo.map((a) => normaliseAddress(a.address))].find(
+        (a): a is string => this.answerable(a) && a !== replyAddress,
+      ) ?? null;
     const org = reading.organization ?? { name: null, acronym: null, city: null, website: null };
-    const language = reading.language ?? this.config.DEFAULT_LANGUAGE;
+    const language = reading.language ?? config.DEFAULT_LANGUAGE;
     const thread = this.threadOf(mail);
     // Taken before the duplicate check reads: the request is stored only if nothing changed since (see below).
     const seen = await store.snapshot();
+    const cause: CapCause = { sender: fromCoordinator ? null : from };
     const { signatories, open } = await this.known();
+    // A shared mail domain is only a hint shown to the coordinators: different organisations share
+    // domains (a house of NGOs, a network's server). Only the name or acronym makes a duplicate.
     const sig = findDuplicate(org, sender, signatories);
-    if (sig) {
-      await this.sendToOrg(
-        inboundMailId(job.key, 'already_signatory'),
-        'already_signatory',
-        replyAddress,
-        language,
-        thread,
-        {
-          organizationName: sig.org.name,
-          position: sig.org.position ?? 1,
-        },
-      );
+    if (sig && sig.on !== 'domain') {
+      if (replyAddress) {
+        // The statement is public: telling anyone that a signatory signs discloses nothing.
+        await this.sendToOrg(
+          inboundMailId(job.key, 'already_signatory'),
+          'already_signatory',
+          replyAddress,
+          language,
+          thread,
+          { organizationName: sig.org.name, position: sig.org.position ?? 1 },
+          cause,
+        );
+      }
       this.log.info({ key: job.key, signatory: sig.org.id, on: sig.on }, 'join request from a signatory');
       return 'already_signatory';
     }
     const pending = findDuplicate(org, sender, open);
-    if (pending) {
-      await this.sendToOrg(
-        inboundMailId(job.key, 'already_pending'),
-        'already_pending',
-        replyAddress,
-        language,
-        thread,
-        {
-          reference: pending.org.id,
-          organizationName: pending.org.name || org.name || sender,
-        },
-      );
+    if (pending && pending.on !== 'domain') {
+      // Its id and name go only to that request's own contact; anyone else learns nothing of it.
+      const own = !!from && pending.org.emails.includes(from);
+      if (replyAddress) {
+        const id = inboundMailId(job.key, 'already_pending');
+        await this.sendToOrg(
+          id,
+          'already_pending',
+          replyAddress,
+          language,
+          thread,
+          own
+            ? { reference: pending.org.id, organizationName: pending.org.name || org.name || sender }
+            : { reference: null, organizationName: null },
+          { ...cause, requestId: own ? pending.org.id : null },
+          // Its own contact may reply to it with more details, as to the acknowledgement.
+          own ? orgMessageIdLocal(this.f.d.secret, `${pending.org.id}.0.${id}`, replyAddress) : undefined,
+        );
+      }
       await store.audit(pending.org.id, {
         event: 'duplicate_request',
-        by: sender,
+        by: from || sender,
         via: messageRef,
-        detail: `matched on ${pending.on}`,
+        detail: `matched on ${pending.on}${own ? '' : ', from an address that is not its contact: told nothing of it'}`,
       });
       return 'already_pending';
     }
+    const like = sig ?? pending;
+    const resembles = like
+      ? like.org.position !== undefined
+        ? `#${like.org.position} ${like.org.name}`
+        : `${like.org.id}${like.org.name ? ` (${like.org.name})` : ''}`
+      : null;
     const missing = reading.missing.map((m) => missingLabel(m, language));
     const result = createRequest(
       {
@@ -438,6 +556,9 @@ export class Processor {
         excerpt: excerpt(mail.text),
         missing,
         receivedAt: mail.date ?? this.f.d.clock(),
+        senderVerified: verified,
+        proposedContact: proposed,
+        resembles,
       },
       this.f.ctx(),
     );
@@ -446,7 +567,7 @@ export class Processor {
     const { id, stale } = await store.create(result, messageRef, { unchangedSince: seen });
     if (stale) return this.joinRequest(mail, raw, reading, job, messageRef);
     await this.f.d.hook?.('created', id);
-    await this.f.flush(id, raw);
+    await this.f.flush(id, raw, { cause: cause.sender ?? null });
     return 'request_created';
   }
 
@@ -473,7 +594,7 @@ export class Processor {
     const candidates = reading.automatic
       ? [contactEmail, replyTo].filter((a) => a !== from)
       : [contactEmail, replyTo, sender];
-    const replyAddress = candidates.find((a): a is string => !!a && !machineAddress(a)) ?? null;
+    const replyAddress = candidates.find((a): a is string => this.answerable(a)) ?? null;
     const org = reading.organization ?? { name: null, acronym: null, city: null, website: null };
     const language = reading.language ?? this.config.DEFAULT_LANGUAGE;
     // A mail whose wording was too weak to read as a request had no fields read: ask for them once opened.
@@ -518,7 +639,7 @@ export class Processor {
     );
     const { id } = await store.create(result, messageRef);
     await this.f.d.hook?.('created', id);
-    await this.f.flush(id, raw);
+    await this.f.flush(id, raw, { cause: from || null });
     this.log.info({ key: job.key, requestId: id, reason }, 'possible request shown to the coordinators');
     return 'possible_request';
   }
@@ -532,11 +653,13 @@ export class Processor {
   ): Promise<InboundOutcome> {
     const store = this.f.d.store;
     if (await this.finishExisting(messageRef, raw)) return 'already_created';
-    const from = normaliseAddress(mail.from[0]?.address ?? '');
-    const addresses = new Set([from, ...mail.replyTo.map((a) => normaliseAddress(a.address))]);
+    // Only the From counts, never a Reply-To: a stranger naming a signatory's address there asks nothing.
+    const from = singleFrom(mail);
     const version = await this.d.registry.current();
-    const sig = version?.signatories.find((s) => s.contactEmail && addresses.has(normaliseAddress(s.contactEmail)));
-    if (!sig || mail.from.length !== 1) {
+    const sig = from
+      ? version?.signatories.find((s) => s.contactEmail && normaliseAddress(s.contactEmail) === from)
+      : undefined;
+    if (!sig) {
       this.log.info({ key: job.key, from }, 'withdrawal from an address no signatory is known by');
       return this.other(mail, job);
     }
@@ -563,11 +686,12 @@ export class Processor {
         missing: [],
         signatoryId: sig.id,
         receivedAt: mail.date ?? this.f.d.clock(),
+        senderVerified: await this.senderVerified(mail, raw, from),
       },
       this.f.ctx(),
     );
     const { id } = await store.create(result, messageRef);
-    await this.f.flush(id, raw);
+    await this.f.flush(id, raw, { cause: from });
     return 'withdrawal_created';
   }
 
@@ -583,11 +707,16 @@ export class Processor {
     if (this.config.UNRELATED_MAIL !== 'forward') return 'left';
     // Never forward the coordinators' own mail back to them.
     if (coordinatorSender(mail, this.config.COORDINATORS).ok) return 'left';
-    await this.sendToCoordinators(inboundMailId(job.key, 'other_forward'), 'other_forward', {
-      from: mail.from.map((a) => a.address).join(', ') || '(no From)',
-      subject: mail.subject,
-      excerpt: excerpt(mail.text, 2000),
-    });
+    await this.sendToCoordinators(
+      inboundMailId(job.key, 'other_forward'),
+      'other_forward',
+      {
+        from: mail.from.map((a) => a.address).join(', ') || '(no From)',
+        subject: mail.subject,
+        excerpt: excerpt(mail.text, 2000),
+      },
+      { sender: singleFrom(mail) || null },
+    );
     return 'forwarded';
   }
 
@@ -650,7 +779,7 @@ export class Processor {
         address,
         reason,
         mail: ourMail === 'acknowledgement' ? 'acknowledgement' : 'other',
-      });
+      }, { requestId: request.id });
     }
     return 'undeliverable';
   }
@@ -670,20 +799,29 @@ export class Processor {
     language: string,
     thread: { inReplyTo?: string; references?: string[] },
     vars: TemplateVars<N>,
+    cause: CapCause,
+    messageIdLocal?: string,
   ): Promise<void> {
     const d = this.f.d;
     const rendered = d.templates.render(template, mailLanguage(this.config, language), vars);
-    const mail: OutgoingMail = { id, to: [to], ...rendered, ...thread, autoSubmitted: 'auto-replied' };
-    await this.queue(mail);
+    const mail: OutgoingMail = {
+      id,
+      to: [to],
+      ...rendered,
+      ...thread,
+      autoSubmitted: 'auto-replied',
+      ...(messageIdLocal ? { messageIdLocal } : {}),
+    };
+    await this.queue(mail, cause);
   }
 
   /**
    * Queues a mail; one the outbox refuses (an address from the received mail it does not accept) is logged and
    * dropped, as flow.flush does: no retry can change the verdict, and the message must still finish.
    */
-  private async queue(mail: OutgoingMail): Promise<void> {
+  private async queue(mail: OutgoingMail, cause: CapCause): Promise<void> {
     try {
-      await this.f.d.outbox.send(mail);
+      await this.f.send(mail, cause);
     } catch (err) {
       if (!(err instanceof ZodError)) throw err;
       this.log.error({ err, mailId: mail.id, to: mail.to }, 'mail refused');
@@ -694,11 +832,12 @@ export class Processor {
     id: string,
     template: N,
     vars: TemplateVars<N>,
+    cause: CapCause,
   ): Promise<void> {
     const d = this.f.d;
     const rendered = d.templates.render(template, mailLanguage(this.config, null), vars);
     const to = flowSettings(this.config).coordinators;
-    await this.queue({ id, to: [...to], ...rendered, autoSubmitted: 'auto-generated' });
+    await this.queue({ id, to: [...to], ...rendered, autoSubmitted: 'auto-generated' }, cause);
   }
 }
 

@@ -28,7 +28,7 @@ import { explain, type Explanation } from './explanation.ts';
  *   open          JOIN  (a possible request — kërkesë e mundshme — is a join request;
  *                 PO and the other approval words do the same on one, JO/NO close it)
  *   corrections   Name: / Emri:   City: / Qyteti:   Acronym: / Akronimi:
- *                 Website: / Faqja: / Web:
+ *                 Website: / Faqja: / Web:   Email: / Kontakti: (where the desk writes to)
  *                 Alone, or together with an approval (applied first).
  *
  * Greetings on their own line before the command ("Hi all,", "Përshëndetje,")
@@ -41,6 +41,8 @@ export interface Corrections {
   city?: string;
   acronym?: string;
   website?: string;
+  /** The contact address to write to (a coordinator confirming a proposed contact); never taken from an organisation. */
+  email?: string;
 }
 
 export type ReplyCommand =
@@ -91,6 +93,10 @@ const CORRECTION_FIELDS: Record<string, keyof Corrections> = {
   faqja: 'website',
   'faqja web': 'website',
   'faqja e internetit': 'website',
+  email: 'email',
+  emaili: 'email',
+  kontakti: 'email',
+  'adresa email': 'email',
 };
 
 const GREETING =
@@ -322,4 +328,86 @@ export function parseReplyCommand(text: string): ReplyCommand {
     };
   }
   return { type: 'info', question: argument };
+}
+
+// ---------------------------------------------------------------- what a reader of an HTML mail sees
+
+/** Elements whose content no mail client shows. */
+const INVISIBLE_ELEMENTS = new Set(['head', 'style', 'script', 'title', 'template', 'noscript', 'xml']);
+const VOID_ELEMENTS = new Set([
+  'area',
+  'base',
+  'br',
+  'col',
+  'embed',
+  'hr',
+  'img',
+  'input',
+  'link',
+  'meta',
+  'param',
+  'source',
+  'track',
+  'wbr',
+]);
+
+/** display:none, visibility:hidden, zero-size text, or a box of no height that hides what overflows it. */
+function hiddenStyle(style: string): boolean {
+  const s = `;${style
+    .toLowerCase()
+    .replace(/&quot;|&#3[49];/g, '')
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/\s+/g, '')};`;
+  if (/;display:none[;!]/.test(s)) return true;
+  if (/;visibility:(?:hidden|collapse)[;!]/.test(s)) return true;
+  if (/;opacity:0(?:\.0*)?[;!]/.test(s)) return true;
+  if (/;font-size:0(?:\.0*)?(?:[a-z]+|%)?[;!]/.test(s)) return true;
+  const noHeight = /;(?:max-)?height:0(?:[a-z]+|%)?[;!]/.test(s) || /;(?:max-)?width:0(?:[a-z]+|%)?[;!]/.test(s);
+  return noHeight && /;overflow(?:-[xy])?:hidden[;!]/.test(s);
+}
+
+function hiddenElement(attributes: string): boolean {
+  // The bare `hidden` attribute (not aria-hidden, not a class or a value "hidden").
+  if (/(?:^|\s)hidden(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]*))?(?=\s|\/|$)/i.test(attributes)) return true;
+  const style = /(?:^|\s)style\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/i.exec(attributes);
+  return style ? hiddenStyle(style[1] ?? style[2] ?? style[3] ?? '') : false;
+}
+
+/**
+ * The HTML of a mail without what its reader cannot see: elements styled display:none or
+ * visibility:hidden, with the `hidden` attribute, zero-size or fully transparent text, comments, the
+ * head, styles and scripts. A coordinator's decision is what she would read on her screen, not a
+ * "PO" someone hid in her reply.
+ */
+export function visibleHtml(html: string): string {
+  const tag = /<!--[\s\S]*?(?:-->|$)|<(\/?)([a-zA-Z][a-zA-Z0-9:-]*)((?:[^>"']|"[^"]*"|'[^']*')*)>/g;
+  const open: { name: string; hidden: boolean }[] = [];
+  let hiddenDepth = 0;
+  let out = '';
+  let last = 0;
+  for (let m = tag.exec(html); m; m = tag.exec(html)) {
+    if (hiddenDepth === 0) out += html.slice(last, m.index);
+    last = tag.lastIndex;
+    const name = (m[2] ?? '').toLowerCase();
+    if (!name) continue; // a comment
+    const attributes = m[3] ?? '';
+    if (m[1]) {
+      const at = open.map((e) => e.name).lastIndexOf(name);
+      if (at < 0) continue;
+      for (const e of open.splice(at)) if (e.hidden) hiddenDepth -= 1;
+      if (hiddenDepth === 0) out += m[0];
+      continue;
+    }
+    const selfClosing = VOID_ELEMENTS.has(name) || /\/\s*$/.test(attributes);
+    const hidden = INVISIBLE_ELEMENTS.has(name) || hiddenElement(attributes);
+    if (selfClosing) {
+      if (hiddenDepth === 0 && !hidden) out += m[0];
+      continue;
+    }
+    if (hiddenDepth === 0 && !hidden) out += m[0];
+    open.push({ name, hidden });
+    if (hidden) hiddenDepth += 1;
+  }
+  if (hiddenDepth === 0) out += html.slice(last);
+  return out;
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { normaliseName } from './statement.ts';
+import { cleanBlock, cleanLine, FIELD_MAX, normaliseName } from './statement.ts';
 import { explain, type Explanation } from './explanation.ts';
 import type { Corrections } from './reply-command.ts';
 import { normaliseAddress, domainOf } from './mail.ts';
@@ -8,6 +8,9 @@ import { normaliseAddress, domainOf } from './mail.ts';
  * A join (or withdrawal) request and the pure state machine that moves it.
  *
  *   unclear ──PO/JOIN (open)──▶ pending            unclear ──JO/NO (close)──▶ not_request
+ *
+ *   withdrawal: awaiting_confirmation ──the registered contact says yes──▶ pending (coordinators asked)
+ *                                     ──it says no──▶ not_request (coordinators told)
  *
  *   pending ──approve×N / reject──▶ decided_pending_undo ──window passes──▶ approved | rejected
  *      ▲  │                                  │
@@ -34,11 +37,19 @@ import { normaliseAddress, domainOf } from './mail.ts';
  *    rejection suffices;
  *  - a decision acts after UNDO_WINDOW (0 = at once); UNDO from any
  *    coordinator within the window returns the request to pending;
- *  - a reply (Message-ID) is applied at most once per request (replays).
+ *  - a reply (Message-ID) is applied at most once per request (replays);
+ *  - an approval given on a mail sent before the organisation changed its
+ *    details does not count: the coordinators see the change first;
+ *  - a help or "already decided" mail never answers a reply to one of them
+ *    (Ctx.quiet), so a coordinator's autoresponder cannot loop with the desk;
+ *  - a value the registry would refuse (a name too long, empty, already a
+ *    signatory's) is refused at the correction, and the one who sent it told.
  */
 
 export const REQUEST_STATUSES = [
   'unclear',
+  /** A withdrawal waiting for the signatory's registered contact to confirm it. */
+  'awaiting_confirmation',
   'pending',
   'info_requested',
   'decided_pending_undo',
@@ -51,6 +62,13 @@ export type RequestStatus = (typeof REQUEST_STATUSES)[number];
 /** Statuses a decision acts on. An `unclear` request is not among them: it must be opened first. */
 export const OPEN_STATUSES: readonly RequestStatus[] = ['pending', 'info_requested'];
 export const FINAL_STATUSES: readonly RequestStatus[] = ['approved', 'rejected', 'expired', 'not_request'];
+/** Statuses of a request that is still under way (the store keeps them in its open set). */
+export const LIVE_STATUSES: readonly RequestStatus[] = [
+  'pending',
+  'info_requested',
+  'decided_pending_undo',
+  'awaiting_confirmation',
+];
 
 /** Why a mail is only a possible request (the reader's `possibleReason`). */
 export const POSSIBLE_REASONS = ['weak_wording', 'no_organisation', 'sent_by_machine'] as const;
@@ -146,6 +164,17 @@ export const RequestRecordSchema = z.object({
   /** Message-IDs of replies already applied to this request (replay guard). */
   handled: z.array(z.string()),
   reminders: z.number().int(),
+  /**
+   * Whether our receiving server's Authentication-Results (or our own DKIM check) proved the From
+   * address; null when unknown (older records).
+   */
+  senderVerified: z.boolean().nullable().default(null),
+  /** Another address the mail named (Reply-To, the body, a quoted forward): never written to unless a coordinator confirms it. */
+  proposedContact: z.string().nullable().default(null),
+  /** What the desk knows that looks like it ("same mail domain as REQ-…"), shown to the coordinators. */
+  resembles: z.string().nullable().default(null),
+  /** Sequence number of the last mail telling the coordinators that the organisation changed its details. */
+  orgChangedSeq: z.number().int().nullable().default(null),
   /** Set when the request began as a possible request (status `unclear`). */
   possible: z
     .object({
@@ -175,6 +204,7 @@ export type RequestRecord = z.infer<typeof RequestRecordSchema>;
 // ---------------------------------------------------------------- effects
 
 export type CoordinatorTemplate =
+  | 'withdrawal_denied'
   | 'possible_request'
   | 'approval_request'
   | 'withdrawal_approval_request'
@@ -187,6 +217,7 @@ export type CoordinatorTemplate =
 export type OrganisationTemplate =
   | 'acknowledgement'
   | 'withdrawal_received'
+  | 'withdrawal_confirmation'
   | 'info_request'
   | 'rejected'
   | 'expired'
@@ -256,6 +287,13 @@ export interface FlowSettings {
 export interface Ctx {
   now: Date;
   settings: FlowSettings;
+  /**
+   * The event comes from a reply to one of the desk's own answers (a help or "already decided" mail):
+   * answer it with nothing of the kind, or a coordinator's autoresponder and the desk answer each other for ever.
+   */
+  quiet?: boolean;
+  /** Normalised names of the current signatories: a correction to one of them is refused (the registry would). */
+  takenNames?: readonly string[];
 }
 
 export type FlowEvent =
@@ -267,6 +305,8 @@ export type FlowEvent =
       shareReason?: boolean;
       corrections?: Corrections;
       via: string;
+      /** The token nonce of the mail the reply answers (m12…): tells which version of the request it saw. */
+      nonce?: string;
     }
   | { type: 'undo'; by: string; via: string }
   | { type: 'info'; by: string; question: string; via: string }
@@ -277,6 +317,8 @@ export type FlowEvent =
   /** A possible request is not a request: nothing is sent to its sender. */
   | { type: 'close'; by: string; reason?: string | null; via: string }
   | { type: 'org_reply'; from: string; organization: Partial<Organization>; via: string }
+  /** The signatory's registered contact answers our question whether it asked to withdraw. */
+  | { type: 'contact_answer'; from: string; answer: 'confirm' | 'deny' | 'unclear'; via: string }
   | { type: 'timer'; timer: 'finalize' | 'reminder' | 'expiry'; seq: number }
   /** The registry change of an approval was made (records the outcome). */
   | { type: 'applied'; position: number | null; version: number | null };
@@ -304,6 +346,9 @@ export interface NewRequestInput {
   missing: string[];
   signatoryId?: string | null;
   receivedAt: Date;
+  senderVerified?: boolean | null;
+  proposedContact?: string | null;
+  resembles?: string | null;
 }
 
 export interface PossibleRequestInput extends Omit<NewRequestInput, 'kind' | 'signatoryId' | 'replyAddress'> {
@@ -406,9 +451,11 @@ class Builder {
   sendCoordinators(
     template: CoordinatorTemplate,
     vars: (coordinator: string) => Record<string, unknown>,
-    o: { only?: readonly string[]; attachOriginal?: boolean; possible?: boolean } = {},
+    o: { only?: readonly string[]; attachOriginal?: boolean; possible?: boolean; answer?: boolean } = {},
   ): void {
     const seq = this.nextSeq();
+    // p: a possible-request mail (PO opens it); h: an answer to a coordinator's reply (a reply to it is never answered).
+    const prefix = o.answer ? 'h' : o.possible ? 'p' : 'm';
     const recipients = (o.only ?? this.ctx.settings.coordinators).map(normaliseAddress);
     for (const c of recipients) {
       this.effects.push({
@@ -421,11 +468,26 @@ class Builder {
         inReplyTo: null,
         references: [],
         autoSubmitted: 'auto-generated',
-        token: { coordinator: c, nonce: `${o.possible ? 'p' : 'm'}${seq}` },
+        token: { coordinator: c, nonce: `${prefix}${seq}` },
         attachOriginal: o.attachOriginal ?? false,
       });
     }
     this.audit('mail_queued', { detail: `${template} to ${recipients.join(', ')}` });
+  }
+
+  /**
+   * A help or "already decided" mail to the coordinator whose reply caused it. Never in answer to a reply
+   * to such a mail (ctx.quiet): a coordinator's autoresponder would otherwise get one back for every one it sends.
+   */
+  answer(template: 'reply_help' | 'already_decided', by: string, vars: Record<string, unknown>): void {
+    if (this.ctx.quiet) {
+      this.audit('answer_not_sent', {
+        by,
+        detail: `${template}: the reply answers one of the desk's own answers, which are never answered again`,
+      });
+      return;
+    }
+    this.sendCoordinators(template, () => vars, { only: [by], answer: true });
   }
 
   schedule(timer: TimerEffect['timer'], at: Date, seq: number): void {
@@ -445,16 +507,22 @@ function newRecord(
     id: input.id,
     kind: input.kind,
     status,
-    organization: input.organization,
-    contact: input.contact,
+    organization: cleanOrganization(input.organization),
+    contact: input.contact
+      ? {
+          name: optionalLine(input.contact.name, NAME_MAX_CONTACT),
+          email: input.contact.email ? normaliseAddress(input.contact.email) : null,
+          phone: optionalLine(input.contact.phone, 60),
+        }
+      : null,
     replyAddress: input.replyAddress ? normaliseAddress(input.replyAddress) : '',
     senderAddress: normaliseAddress(input.senderAddress),
     language: input.language,
     originalMessageId: input.originalMessageId,
     sourceKey: input.sourceKey ?? null,
     references: input.references.slice(-20),
-    originalSubject: input.originalSubject,
-    excerpt: input.excerpt,
+    originalSubject: cleanLine(input.originalSubject, 300),
+    excerpt: cleanBlock(input.excerpt, 2000),
     missing: input.missing,
     signatoryId: input.signatoryId ?? null,
     createdAt: iso(input.receivedAt),
@@ -465,9 +533,30 @@ function newRecord(
     outcome: null,
     handled: input.originalMessageId ? [input.originalMessageId] : [],
     reminders: 0,
+    senderVerified: input.senderVerified ?? null,
+    proposedContact: input.proposedContact ? normaliseAddress(input.proposedContact) : null,
+    resembles: input.resembles ? cleanLine(input.resembles, 300) : null,
+    orgChangedSeq: null,
     possible: null,
     seq: 0,
     audit: [],
+  };
+}
+
+const NAME_MAX_CONTACT = 200;
+
+function optionalLine(v: string | null | undefined, max: number): string | null {
+  const t = v ? cleanLine(v, max) : '';
+  return t === '' ? null : t;
+}
+
+/** An organisation as read from a mail, as the desk keeps it: one clean line per field, each within its cap. */
+function cleanOrganization(o: Organization): Organization {
+  return {
+    name: optionalLine(o.name, FIELD_MAX.name),
+    acronym: optionalLine(o.acronym, FIELD_MAX.acronym),
+    city: optionalLine(o.city, FIELD_MAX.city),
+    website: optionalLine(o.website, FIELD_MAX.website),
   };
 }
 
@@ -507,6 +596,11 @@ function requestApproval(b: Builder, openedBy: string | null): void {
       approvalsRequired: settings.approvalsRequired,
       undoWindow,
       openedBy,
+      from: r.senderAddress,
+      fromVerified: r.senderVerified === true,
+      answersTo: r.replyAddress || null,
+      proposedContact: r.proposedContact,
+      resembles: r.resembles,
     }),
     { attachOriginal: true },
   );
@@ -531,21 +625,15 @@ export function createRequest(input: NewRequestInput, ctx: Ctx): TransitionResul
     acknowledge(b, 'auto-replied');
     requestApproval(b, null);
   } else {
-    const name = orgName(r);
-    b.sendOrg('withdrawal_received', { reference: r.id, organizationName: name }, 'auto-replied');
-    b.audit('acknowledged');
-    b.sendCoordinators(
-      'withdrawal_approval_request',
-      () => ({
-        reference: r.id,
-        organizationName: name,
-        contact: r.contact ?? { name: null, email: r.replyAddress, phone: null },
-        excerpt: r.excerpt,
-        undoWindow: formatWindow(ctx.settings.undoWindowMs),
-      }),
-      { attachOriginal: true },
+    // The signatory's registered contact confirms first: a forged From is then stopped by its real owner,
+    // who receives this mail, before any coordinator is asked.
+    r.status = 'awaiting_confirmation';
+    b.sendOrg(
+      'withdrawal_confirmation',
+      { reference: r.id, organizationName: orgName(r), from: r.senderAddress, receivedAt: r.createdAt },
+      'auto-replied',
     );
-    b.audit('approval_requested', { detail: ctx.settings.coordinators.join(', ') });
+    b.audit('confirmation_requested', { detail: `from the registered contact ${r.replyAddress}` });
   }
   scheduleTimers(b, 1);
   return { request: r, effects: b.effects, changed: true };
@@ -605,6 +693,12 @@ export function createPossibleRequest(input: PossibleRequestInput, ctx: Ctx): Tr
 
 // ---------------------------------------------------------------- transitions
 
+/** The sequence number in a token nonce (m12, p3, h7), or null. */
+function nonceSeq(nonce: string | undefined): number | null {
+  const m = nonce ? /^[a-z](\d+)$/.exec(nonce) : null;
+  return m ? Number(m[1]) : null;
+}
+
 function decisionWord(r: RequestRecord): 'approve' | 'reject' | 'expire' | 'withdraw' | 'close' {
   if (r.status === 'not_request') return 'close';
   if (r.status === 'expired') return 'expire';
@@ -614,33 +708,119 @@ function decisionWord(r: RequestRecord): 'approve' | 'reject' | 'expire' | 'with
 
 function alreadyDecided(b: Builder, by: string, via: string): void {
   const r = b.r;
-  b.sendCoordinators(
-    'already_decided',
-    () => ({
+  if (r.status === 'awaiting_confirmation') {
+    b.answer('reply_help', by, {
       reference: r.id,
-      organizationName: orgName(r),
-      decision: decisionWord(r),
-      by: r.decision?.by.join(', ') || r.possible?.resolution?.by || 'coalition',
-      at: r.decision?.at ?? r.possible?.resolution?.at ?? r.updatedAt,
-    }),
-    { only: [by] },
-  );
+      problem: explain(
+        'kjo tërheqje pret ende konfirmimin e kontaktit të regjistruar të organizatës',
+        "this withdrawal is still waiting for the confirmation of the organisation's registered contact",
+      ),
+    });
+    b.audit('ignored', { by, via, detail: 'the withdrawal awaits its contact’s confirmation' });
+    return;
+  }
+  b.answer('already_decided', by, {
+    reference: r.id,
+    organizationName: orgName(r),
+    decision: decisionWord(r),
+    by: r.decision?.by.join(', ') || r.possible?.resolution?.by || 'coalition',
+    at: r.decision?.at ?? r.possible?.resolution?.at ?? r.updatedAt,
+  });
   b.audit('ignored', { by, via, detail: `late reply: already ${r.status}` });
 }
 
-function applyCorrections(r: RequestRecord, c: Corrections): { field: string; value: string }[] {
-  const changes: { field: string; value: string }[] = [];
-  for (const field of ['name', 'acronym', 'city', 'website'] as const) {
+const FIELDS = ['name', 'acronym', 'city', 'website'] as const;
+type Field = (typeof FIELDS)[number] | 'email';
+
+export interface Change {
+  field: Field;
+  /** The value before; null when it was empty. */
+  from: string | null;
+  value: string;
+}
+export interface Refusal {
+  field: Field;
+  reason: Explanation;
+}
+
+const ADDRESS = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+
+/**
+ * The corrections as the registry would take them: each value cleaned like a name at creation, and
+ * refused when it is empty, longer than the registry keeps, or (a name) already a signatory's. Only the
+ * length of a refused value is ever repeated, never the value.
+ */
+function checkCorrections(r: RequestRecord, c: Corrections, ctx: Ctx): { accepted: Corrections; refused: Refusal[] } {
+  const accepted: Corrections = {};
+  const refused: Refusal[] = [];
+  for (const field of FIELDS) {
+    const raw = c[field];
+    if (raw === undefined) continue;
+    const v = cleanLine(raw);
+    const length = Array.from(v).length;
+    const max = FIELD_MAX[field];
+    if (!v) {
+      refused.push({ field, reason: explain('vlera është bosh', 'the value is empty') });
+    } else if (length > max) {
+      refused.push({
+        field,
+        reason: explain(
+          `${length} shkronja; regjistri mban më së shumti ${max}`,
+          `${length} characters; the registry keeps at most ${max}`,
+        ),
+      });
+    } else if (
+      field === 'name' &&
+      normaliseName(v) !== normaliseName(r.organization.name ?? '') &&
+      (ctx.takenNames ?? []).includes(normaliseName(v))
+    ) {
+      refused.push({
+        field,
+        reason: explain('një organizatë nënshkruese e ka tashmë këtë emër', 'a signatory already has this name'),
+      });
+    } else {
+      accepted[field] = v;
+    }
+  }
+  if (c.email !== undefined) {
+    const v = c.email.trim();
+    if (ADDRESS.test(v) && v.length <= 254) accepted.email = normaliseAddress(v);
+    else refused.push({ field: 'email', reason: explain('nuk është adresë email', 'not an e-mail address') });
+  }
+  return { accepted, refused };
+}
+
+/** The refusals as one explanation, for a coordinator's help mail. */
+function refusalText(refused: readonly Refusal[]): Explanation {
+  return explain(
+    `asgjë nuk ndryshoi: ${refused.map((x) => `${x.field}: ${x.reason.sq}`).join('; ')}`,
+    `nothing changed: ${refused.map((x) => `${x.field}: ${x.reason.en}`).join('; ')}`,
+  );
+}
+
+function changeDetail(changes: readonly Change[]): string {
+  return changes.map((c) => `${c.field}=${JSON.stringify(c.value)} (was ${c.from === null ? 'empty' : JSON.stringify(c.from)})`).join('; ');
+}
+
+/** Applies corrections already checked (checkCorrections); returns what changed, with the values before. */
+function applyCorrections(r: RequestRecord, c: Corrections): Change[] {
+  const changes: Change[] = [];
+  for (const field of FIELDS) {
     const v = c[field];
     if (v !== undefined && v !== r.organization[field]) {
+      changes.push({ field, from: r.organization[field], value: v });
       r.organization[field] = v;
-      changes.push({ field, value: v });
     }
+  }
+  if (c.email !== undefined && c.email !== r.replyAddress) {
+    changes.push({ field: 'email', from: r.replyAddress || null, value: c.email });
+    r.replyAddress = c.email;
+    r.proposedContact = null;
   }
   // `missing` holds what the acknowledgement asks for, as written to the organisation (its labels, in
   // either language); older records may hold the field's key. A field given is asked for no longer.
   for (const { field } of changes) {
-    const key = `organization.${field}`;
+    const key = field === 'email' ? 'contact.email' : `organization.${field}`;
     const labels: string[] = Object.values(MISSING_LABELS[key] ?? {});
     r.missing = r.missing.filter(
       (m) => m !== field && m !== key && !labels.includes(m) && !(field === 'name' && m === 'organization'),
@@ -710,10 +890,30 @@ function decide(b: Builder, e: Extract<FlowEvent, { type: 'decide' }>): void {
   }
   if (!OPEN_STATUSES.includes(r.status)) return alreadyDecided(b, by, e.via);
 
+  // Every change by the organisation is shown to the coordinators before they decide: an approval written on a
+  // mail sent before the change (its token's sequence number is older) approved what the coordinator saw, not this.
+  const seen = nonceSeq(e.nonce);
+  if (e.decision === 'approve' && seen !== null && r.orgChangedSeq !== null && seen < r.orgChangedSeq) {
+    b.answer('reply_help', by, {
+      reference: r.id,
+      problem: explain(
+        'organizata i ndryshoi të dhënat pasi ju dërguam këtë email: lexoni emailin "Kërkesa u përditësua" dhe përgjigjuni atij',
+        'the organisation changed its details after this email was sent to you: read the "Request updated" email and reply to that one',
+      ),
+    });
+    b.audit('ignored', { by, via: e.via, detail: 'approval on a mail sent before the organisation changed the request' });
+    return;
+  }
+
   if (e.corrections && e.decision === 'approve') {
-    const changes = applyCorrections(r, e.corrections);
-    if (changes.length)
-      b.audit('corrected', { by, via: e.via, detail: changes.map((c) => `${c.field}=${c.value}`).join('; ') });
+    const { accepted, refused } = checkCorrections(r, e.corrections, b.ctx);
+    if (refused.length) {
+      b.answer('reply_help', by, { reference: r.id, problem: refusalText(refused) });
+      b.audit('ignored', { by, via: e.via, detail: `correction refused: ${refused.map((x) => `${x.field}: ${x.reason.en}`).join('; ')}` });
+      return;
+    }
+    const changes = applyCorrections(r, accepted);
+    if (changes.length) b.audit('corrected', { by, via: e.via, detail: changeDetail(changes) });
   }
   if (e.decision === 'approve' && r.kind === 'join' && !r.organization.name?.trim() && !r.organization.acronym?.trim()) {
     // The statement lists organisations: never the sender's e-mail address in place of a name.
@@ -815,16 +1015,10 @@ function undo(b: Builder, e: Extract<FlowEvent, { type: 'undo' }>): void {
     return;
   }
   if (OPEN_STATUSES.includes(r.status)) {
-    b.sendCoordinators(
-      'reply_help',
-      () => ({
-        reference: r.id,
-        problem: explain('ANULO: kjo kërkesë nuk ka vendim për të anuluar', 'UNDO: there is no decision to undo on this request'),
-      }),
-      {
-        only: [by],
-      },
-    );
+    b.answer('reply_help', by, {
+      reference: r.id,
+      problem: explain('ANULO: kjo kërkesë nuk ka vendim për të anuluar', 'UNDO: there is no decision to undo on this request'),
+    });
     b.audit('ignored', { by, via: e.via, detail: 'UNDO with nothing to undo' });
     return;
   }
@@ -856,15 +1050,28 @@ function correct(b: Builder, e: Extract<FlowEvent, { type: 'correct' }>): void {
   const r = b.r;
   const by = normaliseAddress(e.by);
   if (r.status !== 'unclear' && !OPEN_STATUSES.includes(r.status)) return alreadyDecided(b, by, e.via);
-  const changes = applyCorrections(r, e.corrections);
+  const { accepted, refused } = checkCorrections(r, e.corrections, b.ctx);
+  if (refused.length) {
+    b.answer('reply_help', by, { reference: r.id, problem: refusalText(refused) });
+    b.audit('ignored', { by, via: e.via, detail: `correction refused: ${refused.map((x) => `${x.field}: ${x.reason.en}`).join('; ')}` });
+    return;
+  }
+  const unacknowledged = !r.audit.some((a) => a.event === 'acknowledged');
+  const changes = applyCorrections(r, accepted);
   if (!changes.length) {
     b.audit('ignored', { by, via: e.via, detail: 'correction changes nothing' });
     return;
   }
-  b.audit('corrected', { by, via: e.via, detail: changes.map((c) => `${c.field}=${c.value}`).join('; ') });
-  b.sendCoordinators('request_updated', () => ({ reference: r.id, organizationName: orgName(r), changes }), {
-    possible: r.status === 'unclear',
-  });
+  b.audit('corrected', { by, via: e.via, detail: changeDetail(changes) });
+  b.sendCoordinators(
+    'request_updated',
+    () => ({ reference: r.id, organizationName: orgName(r), changes, byOrganisation: false }),
+    { possible: r.status === 'unclear' },
+  );
+  // A coordinator confirmed the contact address of a request nobody could be written to yet: it is acknowledged now.
+  if (changes.some((c) => c.field === 'email') && unacknowledged && r.kind === 'join' && r.status !== 'unclear') {
+    acknowledge(b, 'auto-generated');
+  }
 }
 
 function orgReply(b: Builder, e: Extract<FlowEvent, { type: 'org_reply' }>): void {
@@ -873,24 +1080,86 @@ function orgReply(b: Builder, e: Extract<FlowEvent, { type: 'org_reply' }>): voi
     b.audit('ignored', { by: e.from, via: e.via, detail: `organisation wrote after the request was ${r.status}` });
     return;
   }
+  // An organisation can change its details, never where the desk writes to (that is the coordinators').
   const update: Corrections = {};
-  for (const f of ['name', 'acronym', 'city', 'website'] as const) {
+  for (const f of FIELDS) {
     const v = e.organization[f];
     if (v) update[f] = v;
   }
-  const changes = applyCorrections(r, update);
-  r.missing = r.missing.filter((m) => !(m in update) && !(m === 'organization' && update.name));
+  const { accepted, refused } = checkCorrections(r, update, b.ctx);
+  const changes = applyCorrections(r, accepted);
+  r.missing = r.missing.filter((m) => !(m in accepted) && !(m === 'organization' && accepted.name));
   const wasWaiting = r.status === 'info_requested';
   r.status = 'pending';
   b.audit('updated', {
     by: e.from,
     via: e.via,
-    detail: changes.length ? changes.map((c) => `${c.field}=${c.value}`).join('; ') : 'reply without new fields',
+    detail:
+      [changes.length ? changeDetail(changes) : '', refused.map((x) => `${x.field} refused: ${x.reason.en}`).join('; ')]
+        .filter(Boolean)
+        .join('; ') || 'reply without new fields',
   });
-  if (changes.length || wasWaiting) {
-    const shown = changes.length ? changes : [{ field: 'reply', value: 'the organisation answered (see the mailbox)' }];
-    b.sendCoordinators('request_updated', () => ({ reference: r.id, organizationName: orgName(r), changes: shown }));
+  if (changes.length || refused.length || wasWaiting) {
+    // Approvals given on mails sent before this one no longer count (see decide).
+    if (changes.length) r.orgChangedSeq = r.seq + 1;
+    const shown: Change[] | { field: string; from: null; value: string }[] =
+      changes.length || refused.length
+        ? changes
+        : [{ field: 'reply', from: null, value: 'the organisation answered (see the mailbox)' }];
+    b.sendCoordinators('request_updated', () => ({
+      reference: r.id,
+      organizationName: orgName(r),
+      changes: shown,
+      refused,
+      byOrganisation: true,
+    }));
   }
+}
+
+/** The registered contact of a signatory answers whether it asked to withdraw. */
+function contactAnswer(b: Builder, e: Extract<FlowEvent, { type: 'contact_answer' }>): void {
+  const r = b.r;
+  const from = normaliseAddress(e.from);
+  if (r.kind !== 'withdrawal' || r.status !== 'awaiting_confirmation' || from !== r.replyAddress) {
+    b.audit('ignored', { by: from, via: e.via, detail: `contact answer to a request that is ${r.status}` });
+    return;
+  }
+  const name = orgName(r);
+  if (e.answer === 'unclear') {
+    // Nothing is sent back: an organisation's autoresponder must not start a conversation with the desk.
+    b.audit('ignored', { by: from, via: e.via, detail: 'the contact’s answer is neither yes nor no' });
+    return;
+  }
+  if (e.answer === 'deny') {
+    r.status = 'not_request';
+    b.audit('withdrawal_denied', { by: from, via: e.via, detail: `the registered contact did not ask; it came from ${r.senderAddress}` });
+    b.sendCoordinators('withdrawal_denied', () => ({
+      reference: r.id,
+      organizationName: name,
+      from: r.senderAddress,
+      contact: r.replyAddress,
+    }));
+    return;
+  }
+  r.status = 'pending';
+  b.audit('confirmed_by_contact', { by: from, via: e.via });
+  b.sendOrg('withdrawal_received', { reference: r.id, organizationName: name }, 'auto-replied');
+  b.sendCoordinators(
+    'withdrawal_approval_request',
+    () => ({
+      reference: r.id,
+      organizationName: name,
+      contact: r.contact ?? { name: null, email: r.replyAddress, phone: null },
+      excerpt: r.excerpt,
+      undoWindow: formatWindow(b.ctx.settings.undoWindowMs),
+      from: r.senderAddress,
+      fromVerified: r.senderVerified === true,
+      confirmedBy: r.replyAddress,
+      confirmedAt: iso(b.ctx.now),
+    }),
+    { attachOriginal: true },
+  );
+  b.audit('approval_requested', { detail: b.ctx.settings.coordinators.join(', ') });
 }
 
 function timer(b: Builder, e: Extract<FlowEvent, { type: 'timer' }>): boolean {
@@ -930,6 +1199,13 @@ function timer(b: Builder, e: Extract<FlowEvent, { type: 'timer' }>): boolean {
     return true;
   }
   // expiry
+  if (e.timer === 'expiry' && r.status === 'awaiting_confirmation') {
+    if (now < new Date(r.expiresAt)) return false;
+    // Never confirmed by the signatory's contact: dropped without a word to anyone.
+    r.status = 'expired';
+    b.audit('expired', { via: 'timer', detail: 'the registered contact never confirmed the withdrawal' });
+    return true;
+  }
   if (!OPEN_STATUSES.includes(r.status)) return false;
   if (now < new Date(r.expiresAt)) return false;
   expire(b, 'timer');
@@ -951,17 +1227,11 @@ function notUnclear(b: Builder, by: string, via: string, word: 'open' | 'close')
   if (!OPEN_STATUSES.includes(r.status) && r.status !== 'decided_pending_undo') return alreadyDecided(b, by, via);
   const res = r.possible?.resolution;
   if (res) {
-    b.sendCoordinators(
-      'already_decided',
-      () => ({ reference: r.id, organizationName: orgName(r), decision: 'open', by: res.by, at: res.at }),
-      { only: [by] },
-    );
+    b.answer('already_decided', by, { reference: r.id, organizationName: orgName(r), decision: 'open', by: res.by, at: res.at });
     b.audit('ignored', { by, via, detail: `possible request already opened by ${res.by}` });
     return;
   }
-  b.sendCoordinators(
-    'reply_help',
-    () => ({
+  b.answer('reply_help', by, {
       reference: r.id,
       problem:
         word === 'open'
@@ -973,25 +1243,19 @@ function notUnclear(b: Builder, by: string, via: string, word: 'open' | 'close')
               'kjo është kërkesë për anëtarësim, jo kërkesë e mundshme: për ta refuzuar, shkruani JO',
               'this is a join request, not a possible request: to reject it, write JO',
             ),
-    }),
-    { only: [by] },
-  );
+  });
   b.audit('ignored', { by, via, detail: `${word} on a request that is not a possible request` });
 }
 
 /** INFO or UNDO on a possible request: it has to be opened (or closed) first. */
 function openFirst(b: Builder, by: string, via: string, word: string): void {
-  b.sendCoordinators(
-    'reply_help',
-    () => ({
-      reference: b.r.id,
-      problem: explain(
-        `kjo është një kërkesë e mundshme: hapeni fillimisht me PO (ose JOIN), ose mbylleni me JO (ose NO)`,
-        `this is a possible request: first open it with PO (or JOIN), or close it with JO (or NO)`,
-      ),
-    }),
-    { only: [by] },
-  );
+  b.answer('reply_help', by, {
+    reference: b.r.id,
+    problem: explain(
+      `kjo është një kërkesë e mundshme: hapeni fillimisht me PO (ose JOIN), ose mbylleni me JO (ose NO)`,
+      `this is a possible request: first open it with PO (or JOIN), or close it with JO (or NO)`,
+    ),
+  });
   b.audit('ignored', { by, via, detail: `${word} on a possible request` });
 }
 
@@ -1004,9 +1268,16 @@ function open(b: Builder, e: Extract<FlowEvent, { type: 'open' }>): void {
   const { settings, now } = b.ctx;
   const by = normaliseAddress(e.by);
   if (r.status !== 'unclear' || !r.possible) return notUnclear(b, by, e.via, 'open');
-  const changes = e.corrections ? applyCorrections(r, e.corrections) : [];
-  if (changes.length)
-    b.audit('corrected', { by, via: e.via, detail: changes.map((c) => `${c.field}=${c.value}`).join('; ') });
+  if (e.corrections) {
+    const { accepted, refused } = checkCorrections(r, e.corrections, b.ctx);
+    if (refused.length) {
+      b.answer('reply_help', by, { reference: r.id, problem: refusalText(refused) });
+      b.audit('ignored', { by, via: e.via, detail: `correction refused: ${refused.map((x) => `${x.field}: ${x.reason.en}`).join('; ')}` });
+      return;
+    }
+    const changes = applyCorrections(r, accepted);
+    if (changes.length) b.audit('corrected', { by, via: e.via, detail: changeDetail(changes) });
+  }
   r.status = 'pending';
   r.possible.resolution = { outcome: 'opened', by, at: iso(now), via: e.via, reason: null };
   r.expiresAt = iso(new Date(now.getTime() + settings.requestTtlMs));
@@ -1062,11 +1333,14 @@ export function transition(request: RequestRecord, event: FlowEvent, ctx: Ctx): 
       correct(b, event);
       break;
     case 'unclear':
-      b.sendCoordinators('reply_help', () => ({ reference: r.id, problem: event.problem }), { only: [event.by] });
+      b.answer('reply_help', normaliseAddress(event.by), { reference: r.id, problem: event.problem });
       b.audit('unclear_reply', { by: normaliseAddress(event.by), via: event.via, detail: event.problem.en });
       break;
     case 'org_reply':
       orgReply(b, event);
+      break;
+    case 'contact_answer':
+      contactAnswer(b, event);
       break;
     case 'open':
       open(b, event);

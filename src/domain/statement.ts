@@ -8,12 +8,46 @@ import { escapeHtml, html, TrustedHtml } from './trusted-html.ts';
  * adapter (templates/statement/) and passed in.
  */
 
+/** Longest organisation name the desk keeps (the registry refuses longer ones). */
+export const NAME_MAX = 200;
+/** Longest value of the other one-line organisation fields. */
+export const FIELD_MAX = { name: NAME_MAX, acronym: 40, city: 100, website: 300 } as const;
+
+// C0 and C1 controls (U+0085 NEL among them), DEL, and the line and paragraph separators: each becomes a space.
+// eslint-disable-next-line no-control-regex
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
+// Bidirectional embeddings, overrides and isolates (U+202A–202E, U+2066–2069), marks (U+200E/F, U+061C) and
+// invisible characters (zero-width space, joiners, word joiner, BOM, soft hyphen): removed.
+const INVISIBLE = /[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]/g;
+
+/**
+ * One line of text from a mail as the desk keeps it (an organisation's name, city …): NFC, controls and
+ * bidirectional or invisible characters removed, whitespace collapsed, at most `max` characters (code points).
+ * What a coordinator reads in a mail, the statement and the CLI is then exactly what is stored.
+ */
+export function cleanLine(value: string, max = Infinity): string {
+  const flat = value.normalize('NFC').replace(INVISIBLE, '').replace(CONTROLS, ' ').replace(/\s+/g, ' ').trim();
+  const chars = Array.from(flat);
+  return chars.length > max ? chars.slice(0, max).join('').trim() : flat;
+}
+
+/** Text of several lines from a mail (an excerpt): as cleanLine, but line breaks are kept. */
+export function cleanBlock(value: string, max = Infinity): string {
+  const lines = value
+    .normalize('NFC')
+    .replace(/\r\n?|\u2028|\u2029|\u0085/g, '\n')
+    .split('\n')
+    .map((l) => l.replace(INVISIBLE, '').replace(CONTROLS, ' ').replace(/[ \t]+$/g, ''));
+  const text = lines.join('\n').trim();
+  const chars = Array.from(text);
+  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : text;
+}
+
 const clean = (max: number) =>
   z
     .string()
-    // Control characters never belong in a name; they would also reach mail headers.
-    // eslint-disable-next-line no-control-regex
-    .transform((s) => s.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').replace(/\s{2,}/g, ' ').trim())
+    // Control, bidirectional and invisible characters never belong in a name; they would also reach mail headers.
+    .transform((s) => cleanLine(s))
     .pipe(z.string().min(1).max(max));
 const optionalClean = (max: number) =>
   z

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import {
-  OPEN_STATUSES,
+  LIVE_STATUSES,
   RequestRecordSchema,
   type Effect,
   type RequestRecord,
@@ -16,7 +16,7 @@ import type { Keyspace } from './keys.ts';
  * Durable (under `<prefix>:data:`, saved by `coalition export`):
  *   request:<id>              JSON record (with its audit trail)
  *   requests                  sorted set id → created time
- *   requests:open             set of open request ids (duplicate detection)
+ *   requests:open             set of live request ids (LIVE_STATUSES; duplicate detection)
  *   request-by-message:<h>    id of the request a received Message-ID created (sha256)
  *   token-use:<h>             who used which reply to decide (sha256 of coordinator|reply Message-ID)
  * Operational:
@@ -252,7 +252,7 @@ export class RequestStore {
       }
       const pending = JSON.parse((await this.redis.get(this.outboxKey(id))) ?? '[]') as Effect[];
       const tx = this.redis.multi().set(key, JSON.stringify(res.request));
-      if (OPEN_STATUSES.includes(res.request.status) || res.request.status === 'decided_pending_undo')
+      if (LIVE_STATUSES.includes(res.request.status))
         tx.sadd(this.openKey, id);
       else tx.srem(this.openKey, id);
       if (res.effects.length)

@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
+import type { Config } from '../../../config/schema.ts';
 import { buildFlow } from '../../../workers/processor.ts';
+import { createImapClient, imapSettings } from '../../adapters/imap/connect.ts';
+import { namespaceOf, serverPath } from '../../adapters/imap/folders.ts';
 import { silentLogger } from '../../adapters/log.ts';
 import { keyspace } from '../../adapters/redis/keys.ts';
 import { RequestStore } from '../../adapters/redis/request-store.ts';
@@ -26,8 +29,32 @@ function requestId(v: string): string {
   return id;
 }
 
+/**
+ * Any value printed in a field of one line: line breaks, tabs, controls, bidirectional and invisible characters
+ * shown as escapes, so no value (a display name with an encoded newline, an old record) can start a line that
+ * looks like another audit entry, or reorder what the terminal shows.
+ */
+export function oneLine(v: string): string {
+  return v.replace(
+    // eslint-disable-next-line no-control-regex
+    /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]/g,
+    (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
+  );
+}
+
+/** A value as written in received mail: on one line, in quotes (its origin), with its own quotes escaped. */
+export function fromMail(v: string | null | undefined): string {
+  return v === null || v === undefined || v === '' ? '-' : `"${oneLine(v).replace(/"/g, '\\"')}"`;
+}
+
+/** Who did something: an address as it is, anything else as text from mail. */
+function who(v: string): string {
+  return /^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,190}$|^(?:cli|timer|coalition)$/.test(v) ? v : fromMail(v);
+}
+
 function summary(r: RequestRecord): string {
-  const org = r.organization.name ?? r.organization.acronym ?? '(no name)';
+  const name = r.organization.name ?? r.organization.acronym;
+  const org = name ? fromMail(name) : '(no name)';
   const approvals = r.approvals.length ? ` approvals: ${r.approvals.map((a) => a.by).join(', ')}` : '';
   const possible = r.status === 'unclear' && r.possible ? `  possible request: ${r.possible.reason}` : '';
   const bounced = undeliverable(r) ? '  contact address undeliverable' : '';
@@ -39,12 +66,17 @@ function undeliverable(r: RequestRecord): RequestRecord['audit'][number] | undef
   return r.audit.filter((a) => a.event === 'contact_undeliverable').at(-1);
 }
 
-function details(r: RequestRecord): string {
+/** `coalition request REQ-…`: the request and its audit trail, one line per entry whatever the values hold. */
+export function details(r: RequestRecord): string {
   const o = r.organization;
   const lines = [
     `${r.id} (${r.kind}) — ${r.status}`,
-    `  organisation: ${o.name ?? '-'}${o.acronym ? ` (${o.acronym})` : ''}${o.city ? ` – ${o.city}` : ''}${o.website ? `  ${o.website}` : ''}`,
-    `  contact:      ${r.contact?.name ?? '-'} <${r.replyAddress || 'no address'}>${r.contact?.phone ? `  ${r.contact.phone}` : ''}`,
+    `  (values in "quotes" are as written in received mail)`,
+    `  organisation: ${fromMail(o.name)}${o.acronym ? ` (${fromMail(o.acronym)})` : ''}${o.city ? ` – ${fromMail(o.city)}` : ''}${o.website ? `  ${fromMail(o.website)}` : ''}`,
+    `  contact:      ${fromMail(r.contact?.name)} <${oneLine(r.replyAddress) || 'no address'}>${r.contact?.phone ? `  ${fromMail(r.contact.phone)}` : ''}`,
+    `  sender:       ${oneLine(r.senderAddress) || '-'}${r.senderVerified === true ? ' (verified)' : r.senderVerified === false ? ' (not verified)' : ''}`,
+    ...(r.proposedContact ? [`  proposed:     ${oneLine(r.proposedContact)} (named in the mail, not written to)`] : []),
+    ...(r.resembles ? [`  resembles:    ${oneLine(r.resembles)} (a hint)`] : []),
     ...(undeliverable(r)
       ? [`  delivery:     contact address undeliverable — ${undeliverable(r)?.detail ?? ''} (${undeliverable(r)?.at ?? ''})`]
       : r.audit.some((a) => a.event === 'delivery_delayed')
@@ -54,24 +86,24 @@ function details(r: RequestRecord): string {
     r.status === 'unclear'
       ? `  received:     ${r.createdAt}   never expires (reminders until ${r.expiresAt})`
       : `  received:     ${r.createdAt}   expires: ${r.expiresAt}`,
-    `  message:      ${r.originalMessageId ?? '-'}`,
+    `  message:      ${r.originalMessageId ? oneLine(r.originalMessageId) : '-'}`,
   ];
   if (r.possible) {
     const res = r.possible.resolution;
     lines.push(
       `  possible:     ${r.possible.reason}${r.possible.automatic ? ', sent by a machine' : ''}${
         res
-          ? ` — ${res.outcome} by ${res.by} at ${res.at}${res.reason ? ` (${res.reason})` : ''}`
+          ? ` — ${res.outcome} by ${res.by} at ${res.at}${res.reason ? ` (${oneLine(res.reason)})` : ''}`
           : ' — open it or close it'
       }`,
     );
   }
-  if (r.missing.length) lines.push(`  missing:      ${r.missing.join(', ')}`);
+  if (r.missing.length) lines.push(`  missing:      ${oneLine(r.missing.join(', '))}`);
   if (r.approvals.length) lines.push(`  approvals:    ${r.approvals.map((a) => `${a.by} at ${a.at}`).join('; ')}`);
   if (r.decision) {
     const d = r.decision;
     lines.push(
-      `  decision:     ${d.outcome} by ${d.by.join(', ')} at ${d.at} (effective ${d.effectiveAt})${d.reason ? ` — reason (${d.shareReason ? 'shared' : 'internal'}): ${d.reason}` : ''}`,
+      `  decision:     ${d.outcome} by ${d.by.join(', ')} at ${d.at} (effective ${d.effectiveAt})${d.reason ? ` — reason (${d.shareReason ? 'shared' : 'internal'}): ${oneLine(d.reason)}` : ''}`,
     );
   }
   if (r.outcome)
@@ -79,7 +111,7 @@ function details(r: RequestRecord): string {
   lines.push('  audit:');
   for (const a of r.audit) {
     lines.push(
-      `    ${a.at}  ${a.event}${a.by ? ` by ${a.by}` : ''}${a.via ? ` via ${a.via}` : ''}${a.detail ? ` — ${a.detail}` : ''}`,
+      `    ${oneLine(a.at)}  ${oneLine(a.event)}${a.by ? ` by ${who(a.by)}` : ''}${a.via ? ` via ${oneLine(a.via)}` : ''}${a.detail ? ` — ${oneLine(a.detail)}` : ''}`,
     );
   }
   return `${lines.join('\n')}\n`;
@@ -159,6 +191,38 @@ async function resolveFromCli(id: string, action: 'open' | 'close', o: { by: str
   });
 }
 
+/**
+ * The original of a request as received, from the mailbox: the folder the desk filed it in (or the watched
+ * one, or quarantine), found by its Message-ID. For mail too large to attach to the approval requests.
+ */
+async function original(config: Config, messageId: string): Promise<Buffer> {
+  const client = createImapClient(imapSettings(config), { socketTimeoutMs: 60_000, connectTimeoutMs: 15_000 });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    const ns = await namespaceOf(client);
+    const folders = [config.FOLDER_PROCESSED, config.IMAP_MAILBOX, config.FOLDER_QUARANTINE].map((f) => serverPath(f, ns));
+    const existing = new Set((await client.list()).map((m) => m.path));
+    const id = messageId.trim();
+    for (const folder of new Set(folders)) {
+      if (!existing.has(folder)) continue;
+      const lock = await client.getMailboxLock(folder, { readOnly: true });
+      try {
+        const uids = (await client.search({ header: { 'message-id': id } }, { uid: true })) || [];
+        for (const uid of uids) {
+          const m = await client.fetchOne(String(uid), { source: true, envelope: true }, { uid: true });
+          if (m && m.source && (m.envelope?.messageId ?? '').trim() === id) return m.source;
+        }
+      } finally {
+        lock.release();
+      }
+    }
+  } finally {
+    await client.logout().catch(() => undefined);
+  }
+  throw new CliError(`the original ${messageId} is no longer in ${config.FOLDER_PROCESSED}, ${config.IMAP_MAILBOX} or ${config.FOLDER_QUARANTINE}`);
+}
+
 function coordinator(coordinators: readonly string[], address: string): string {
   const by = normaliseAddress(address);
   if (!coordinators.some((c) => normaliseAddress(c) === by)) {
@@ -200,13 +264,18 @@ export function registerRequests(program: Command): void {
     .description('show one request with its audit trail')
     .argument('<id>', 'request reference, e.g. REQ-7F3K2', requestId)
     .option('--json', 'the whole record as JSON')
-    .action(async (id: string, o: { json?: boolean }) => {
+    .option('--raw', 'the original message as received (from the mailbox), e.g. to save it: > original.eml')
+    .action(async (id: string, o: { json?: boolean; raw?: boolean }) => {
       await withRedis(async (redis, config) => {
         const store = new RequestStore(redis, keyspace(config.REDIS_PREFIX));
         try {
           const r = await store.get(id);
           if (!r) throw new CliError(`there is no request ${id}`);
-          if (o.json) printJsonLine(r);
+          if (o.raw) {
+            if (!r.originalMessageId) throw new CliError(`${id} has no Message-ID to find its original by`);
+            const raw = await original(config, r.originalMessageId);
+            await new Promise<void>((done) => process.stdout.write(raw, () => done()));
+          } else if (o.json) printJsonLine(r);
           else printText(details(r));
         } finally {
           await store.close();

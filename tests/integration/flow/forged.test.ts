@@ -33,7 +33,8 @@ describe('forged decisions change nothing', () => {
   const warnings = () => inbox(desk.stack, COORDINATOR_B, subjectHas('një vendim i pavërtetuar u shpërfill'));
 
   beforeAll(async () => {
-    desk = await startDesk({ COORDINATOR_AUTH: 'dkim', UNDO_WINDOW: '0' });
+    // Each distinct refusal below is warned: more than the default MAIL_CAP_WARNINGS (5 an hour) allows.
+    desk = await startDesk({ COORDINATOR_AUTH: 'dkim', UNDO_WINDOW: '0', MAIL_CAP_WARNINGS: '50/1h' });
     await sendJoinRequest(desk.stack, joinFrom(org));
     const [ack] = await waitFor(desk.stack, org.address, () => true);
     ref = /\[(REQ-[A-Z0-9]+)\]/.exec(ack!.subject)?.[1] as string;

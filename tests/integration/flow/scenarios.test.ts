@@ -151,9 +151,15 @@ describe('coordinators deciding by reply', () => {
     };
     const { ref } = await newRequest(org);
     const before = (await desk.processor.store.list()).length;
-    await sendJoinRequest(desk.stack, joinFrom({ ...org, person: 'Other Person', address: 'board@wig.example.net' }));
-    const [pending] = await waitFor(desk.stack, 'board@wig.example.net', () => true);
+    // From its own contact address: the pending request is named.
+    await sendJoinRequest(desk.stack, joinFrom(org));
+    const [pending] = await waitFor(desk.stack, org.address, subjectHas('pending'));
     expect(pending!.subject).toBe(`Your join request is pending [${ref}]`);
+    // From another address: told that one is pending, but not which, nor under what name.
+    await sendJoinRequest(desk.stack, joinFrom({ ...org, person: 'Other Person', address: 'board@wig.example.net' }));
+    const [other] = await waitFor(desk.stack, 'board@wig.example.net', () => true);
+    expect(other!.subject).toBe('A join request for this organisation is already pending');
+    expect(other!.source.toString()).not.toContain(ref);
     expect((await desk.processor.store.list()).length).toBe(before);
   });
 
@@ -185,6 +191,19 @@ describe('coordinators deciding by reply', () => {
       text: `Dear Coalition,\n\nRural Futures Albania (RFA) wishes to withdraw from the Coalition and asks that our signature be removed from the Joint Statement.\n\nBesnik Topi`,
     });
     await deliver(desk.stack.dovecot, INFO, withdraw);
+    // The registered contact confirms first (issue 12 item 3), then the coordinators are asked.
+    const [confirm] = await waitFor(desk.stack, org.address, subjectHas('Please confirm'));
+    await deliver(
+      desk.stack.dovecot,
+      INFO,
+      await compose({
+        from: `${org.person} <${org.address}>`,
+        subject: `Re: ${confirm!.subject}`,
+        text: 'Yes, we asked for it.',
+        inReplyTo: confirm!.messageId,
+        references: [confirm!.messageId],
+      }),
+    );
     const [received] = await waitFor(desk.stack, org.address, subjectHas('We received your withdrawal request'));
     const wref = /\[(REQ-[A-Z0-9]+)\]/.exec(received!.subject)?.[1] as string;
     expect(wref).not.toBe(ref);

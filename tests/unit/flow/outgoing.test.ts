@@ -68,7 +68,9 @@ describe('the mails the flow sends', () => {
         autoSubmitted: 'auto-replied',
       }),
     );
-    expect(m.messageIdLocal).toBeUndefined();
+    // No approval token; a tag that proves a reply comes from the address this mail went to.
+    expect(m.messageIdLocal).toMatch(/^REQ-7F3K2\.[A-Za-z0-9._-]+\.o[a-f0-9]{32}$/);
+    expect(m.messageIdLocal).not.toMatch(/^appr\./);
     expect(m.inReplyTo).toBe('<orig@cso.example.net>');
     expect(m.references).toEqual(['<orig@cso.example.net>']);
     expect(m.autoSubmitted).toBe('auto-replied');

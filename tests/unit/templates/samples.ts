@@ -40,6 +40,8 @@ export function sampleVars(org = 'Partners Albania'): { [N in TemplateName]: Tem
     already_signatory: { organizationName: org, position: 3 },
     already_pending: { reference: 'REQ-7F3K2', organizationName: org },
     withdrawal_received: { reference: 'REQ-9W1TH', organizationName: org },
+    withdrawal_confirmation: { reference: 'REQ-9W1TH', organizationName: org, from: 'ana@cso.example.net', receivedAt: new Date('2025-03-12T13:05:00Z') },
+    withdrawal_denied: { reference: 'REQ-9W1TH', organizationName: org, from: 'mallory@evil.example', contact: 'ana@cso.example.net' },
     withdrawal_confirmed: { organizationName: org, version: 3 },
     reminder: { reference: 'REQ-7F3K2', organizationName: org, pendingSince: '2025-03-12T13:05:00Z', pendingDays: 3 },
     statement_update: {

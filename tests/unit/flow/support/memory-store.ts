@@ -1,6 +1,6 @@
 import { effectId, type TokenUse, type UpdateResult } from '../../../../src/adapters/redis/request-store.ts';
 import {
-  OPEN_STATUSES,
+  LIVE_STATUSES,
   RequestRecordSchema,
   type Effect,
   type RequestRecord,
@@ -72,7 +72,7 @@ export class MemoryRequestStore {
     const res = step(this.copy(current));
     if (!res || !res.changed) return { request: this.copy(current), effects: [], changed: false, found: true };
     this.records.set(current.id, this.copy(res.request));
-    if (OPEN_STATUSES.includes(res.request.status) || res.request.status === 'decided_pending_undo')
+    if (LIVE_STATUSES.includes(res.request.status))
       this.openIds.add(current.id);
     else this.openIds.delete(current.id);
     if (res.effects.length) this.outboxes.set(current.id, [...(this.outboxes.get(current.id) ?? []), ...res.effects]);
