@@ -53,7 +53,13 @@ function scrubbed(text: string, req: TokenRequest): string {
 
 export async function requestToken(
   req: TokenRequest,
-  o: { fetch?: typeof fetch; timeoutMs?: number; now?: () => number } = {},
+  o: {
+    fetch?: typeof fetch;
+    timeoutMs?: number;
+    now?: () => number;
+    /** Called with the endpoint's clock for every answer, a refusal too. */
+    onDate?: (serverDate: Date, receivedAt: number) => void;
+  } = {},
 ): Promise<TokenResponse> {
   const doFetch = o.fetch ?? fetch;
   const now = o.now ?? Date.now;
@@ -80,6 +86,7 @@ export async function requestToken(
   const receivedAt = now();
   const dateHeader = res.headers.get('date');
   const serverDate = dateHeader && !Number.isNaN(Date.parse(dateHeader)) ? new Date(dateHeader) : undefined;
+  if (serverDate) o.onDate?.(serverDate, receivedAt);
   const text = await res.text().catch(() => '');
   let body: Record<string, unknown> = {};
   try {

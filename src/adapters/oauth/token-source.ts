@@ -86,9 +86,11 @@ export class TokenSource extends EventEmitter<TokenSourceEvents> implements Acce
   private fetchNew(): Promise<AccessToken> {
     this.inflight ??= (async () => {
       try {
-        const res: TokenResponse = await requestToken({ ...this.req, refreshToken: this.refreshToken }, this.o);
+        const res: TokenResponse = await requestToken(
+          { ...this.req, refreshToken: this.refreshToken },
+          { ...this.o, onDate: (date, at) => void (this.clockSkewMs = date.getTime() - at) },
+        );
         if (res.refreshToken) this.refreshToken = res.refreshToken;
-        if (res.serverDate) this.clockSkewMs = res.serverDate.getTime() - res.receivedAt;
         const refreshAt = res.receivedAt + res.lifetimeMs - refreshMargin(res.lifetimeMs);
         this.current = { accessToken: res.accessToken, refreshAt, obtainedAt: res.receivedAt };
         this.emit('token', { grant: this.req.grant, endpoint: this.endpoint, lifetimeMs: res.lifetimeMs, reason: this.nextReason });

@@ -129,7 +129,8 @@ function withTokens(transport: Transport, tokens: AccessTokens): void {
         lastHanded = t.accessToken;
         callback(null, t.accessToken, t.refreshAt);
       },
-      (err: unknown) => callback(err as Error),
+      // A copy: nodemailer stamps its own code (EAUTH) on the error it is given, and ours must keep its own.
+      (err: unknown) => callback(new Error((err as Error).message, { cause: err })),
     );
   });
   const once = async <T>(run: () => Promise<T>): Promise<T> => {
