@@ -36,7 +36,7 @@ export interface DovecotOptions {
   withoutCapabilities?: string[];
   /** Hierarchy separator clients see: "." (Maildir++, the default) or "/" (as Gmail and Exchange Online show). */
   separator?: '.' | '/';
-  /** Log every copy, expunge and flag change (the mail_log plugin), e.g. to see COPY+EXPUNGE instead of MOVE. */
+  /** Log every save, copy and expunge with the message's flags (the mail_log plugin): a MOVE expunges without \Deleted. */
   mailLog?: boolean;
 }
 
@@ -81,7 +81,7 @@ function extras(runDir: string, x: Extras): { auth: string; passdb: string; rest
   if (x.mailLog) {
     rest.push(`mail_plugins = $mail_plugins mail_log notify
 plugin {
-  mail_log_events = save copy expunge flag_change mailbox_create
+  mail_log_events = save copy expunge mailbox_create
   mail_log_fields = uid box msgid flags
 }`);
   }
