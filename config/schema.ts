@@ -243,7 +243,8 @@ export function expandEnv(raw: Record<string, string>): { env: Record<string, st
     if (!isSet(env, 'IMAP_USER') && isSet(env, 'COALITION_ADDRESS')) env.IMAP_USER = env.COALITION_ADDRESS as string;
   }
   if (!isSet(env, 'SMTP_AUTH')) env.SMTP_AUTH = isSet(env, 'SMTP_USER') ? 'password' : 'none';
-  if (env.SMTP_AUTH === 'oauth2' && !isSet(env, 'SMTP_USER')) {
+  // Signing in to SMTP as the mailbox itself: always so with OAuth, and what the providers expect of an app password.
+  if ((env.SMTP_AUTH === 'oauth2' || (provider !== 'generic' && env.SMTP_AUTH === 'password')) && !isSet(env, 'SMTP_USER')) {
     const user = isSet(env, 'IMAP_USER') ? env.IMAP_USER : env.COALITION_ADDRESS;
     if (user) env.SMTP_USER = user;
   }

@@ -65,11 +65,12 @@ describe('MAIL_PROVIDER=google', () => {
 
   it('takes an app password instead, when IMAP_AUTH and SMTP_AUTH say password', () => {
     const c = loadConfig(
-      { ...minimal, MAIL_PROVIDER: 'google', IMAP_AUTH: 'password', IMAP_PASSWORD: 'abcd efgh ijkl mnop', SMTP_AUTH: 'password', SMTP_USER: 'info@example.org', SMTP_PASSWORD: 'abcd efgh ijkl mnop' },
+      { ...minimal, MAIL_PROVIDER: 'google', IMAP_AUTH: 'password', IMAP_PASSWORD: 'abcd efgh ijkl mnop', SMTP_AUTH: 'password', SMTP_PASSWORD: 'abcd efgh ijkl mnop' },
       NO_FILE,
     );
     expect(c.IMAP_AUTH).toBe('password');
     expect(c.SMTP_AUTH).toBe('password');
+    expect(c.SMTP_USER).toBe('info@example.org');
     expect(c.OAUTH_SCOPE).toBeUndefined();
   });
 
