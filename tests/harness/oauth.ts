@@ -30,17 +30,30 @@ export interface OAuthStack extends Stack {
 }
 
 export async function startOAuthStack(
-  o: { lifetimeSec?: number; dovecot?: Omit<DovecotOptions, 'users' | 'oauth2'>; oauthbearer?: boolean; env?: Record<string, string> } = {},
+  o: {
+    lifetimeSec?: number;
+    dovecot?: Omit<DovecotOptions, 'users' | 'oauth2'>;
+    oauthbearer?: boolean;
+    env?: Record<string, string>;
+  } = {},
 ): Promise<OAuthStack> {
   const tokens = await TokenServer.start({ lifetimeSec: o.lifetimeSec });
-  const smtpOAuth = { introspectionUrl: tokens.introspectionUrl, scope: 'smtp', refusal: 'challenge' as 'challenge' | 'reject' };
+  const smtpOAuth = {
+    introspectionUrl: tokens.introspectionUrl,
+    scope: 'smtp',
+    refusal: 'challenge' as 'challenge' | 'reject',
+  };
   let stack: Stack;
   try {
     stack = await startStack({
       env: o.env,
       dovecot: {
         ...o.dovecot,
-        oauth2: { introspectionUrl: tokens.introspectionUrl, scope: 'imap', mechanisms: o.oauthbearer ? ['xoauth2', 'oauthbearer'] : ['xoauth2'] },
+        oauth2: {
+          introspectionUrl: tokens.introspectionUrl,
+          scope: 'imap',
+          mechanisms: o.oauthbearer ? ['xoauth2', 'oauthbearer'] : ['xoauth2'],
+        },
       },
       smtp: { oauth: smtpOAuth },
     });

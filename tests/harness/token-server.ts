@@ -73,7 +73,9 @@ export class TokenServer {
   static async start(o: { lifetimeSec?: number } = {}): Promise<TokenServer> {
     const t = new TokenServer(o);
     const server = createServer((req, res) => {
-      t.handle(req, res).catch((err: unknown) => t.json(res, 500, { error: 'server_error', error_description: String(err) }));
+      t.handle(req, res).catch((err: unknown) =>
+        t.json(res, 500, { error: 'server_error', error_description: String(err) }),
+      );
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -100,7 +102,12 @@ export class TokenServer {
   }
 
   addClient(c: Partial<Client> & { id: string }): Client {
-    const client: Client = { secret: `secret-${randomBytes(9).toString('base64url')}`, consent: true, disabled: false, ...c };
+    const client: Client = {
+      secret: `secret-${randomBytes(9).toString('base64url')}`,
+      consent: true,
+      disabled: false,
+      ...c,
+    };
     this.clients.set(client.id, client);
     return client;
   }
@@ -124,7 +131,8 @@ export class TokenServer {
     const r = this.refreshTokens.get(rt);
     if (!r) return;
     r.revoked = true;
-    for (const t of this.issued) if (t.clientId === r.clientId && t.user === r.user && t.grant === 'refresh_token') t.revoked = true;
+    for (const t of this.issued)
+      if (t.clientId === r.clientId && t.user === r.user && t.grant === 'refresh_token') t.revoked = true;
   }
 
   /** Ends a token's life now (all live ones without an argument). */
@@ -145,7 +153,12 @@ export class TokenServer {
 
   /** Every secret this server knows: client secrets, refresh tokens, and every access token it issued. */
   secrets(): string[] {
-    return [...[...this.clients.values()].map((c) => c.secret), ...this.refreshTokens.keys(), ...this.issued.map((t) => t.token), RESOURCE.secret];
+    return [
+      ...[...this.clients.values()].map((c) => c.secret),
+      ...this.refreshTokens.keys(),
+      ...this.issued.map((t) => t.token),
+      RESOURCE.secret,
+    ];
   }
 
   async stop(): Promise<void> {
@@ -178,7 +191,14 @@ export class TokenServer {
     this.json(res, 404, { error: 'not_found' });
   }
 
-  private refuse(res: ServerResponse, o: { grant: string; clientId: string }, status: number, error: string, description: string, aadsts?: number): void {
+  private refuse(
+    res: ServerResponse,
+    o: { grant: string; clientId: string },
+    status: number,
+    error: string,
+    description: string,
+    aadsts?: number,
+  ): void {
     this.requests.push({ ...o, error, at: Date.now() });
     this.json(res, status, { error, error_description: description, ...(aadsts ? { error_codes: [aadsts] } : {}) });
   }
@@ -189,22 +209,50 @@ export class TokenServer {
     const o = { grant, clientId };
     const ms = tenant !== null; // Entra's dialect
     if (ms && tenant !== TENANT) {
-      return this.refuse(res, o, 400, 'invalid_request', `AADSTS90002: Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Trace ID: 0f5e`, 90002);
+      return this.refuse(
+        res,
+        o,
+        400,
+        'invalid_request',
+        `AADSTS90002: Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Trace ID: 0f5e`,
+        90002,
+      );
     }
     const client = this.clients.get(clientId);
     if (!client || (client.tenant ?? null) !== tenant) {
       return ms
-        ? this.refuse(res, o, 400, 'unauthorized_client', `AADSTS700016: Application with identifier '${clientId}' was not found in the directory '${tenant}'. Trace ID: 1a2b`, 700016)
+        ? this.refuse(
+            res,
+            o,
+            400,
+            'unauthorized_client',
+            `AADSTS700016: Application with identifier '${clientId}' was not found in the directory '${tenant}'. Trace ID: 1a2b`,
+            700016,
+          )
         : this.refuse(res, o, 401, 'invalid_client', 'The OAuth client was not found.');
     }
     if (client.disabled) {
       return ms
-        ? this.refuse(res, o, 400, 'unauthorized_client', `AADSTS7000112: Application '${clientId}' is disabled. Trace ID: 3c4d`, 7000112)
+        ? this.refuse(
+            res,
+            o,
+            400,
+            'unauthorized_client',
+            `AADSTS7000112: Application '${clientId}' is disabled. Trace ID: 3c4d`,
+            7000112,
+          )
         : this.refuse(res, o, 401, 'invalid_client', 'The OAuth client was deleted.');
     }
     if (!safeEqual(form.get('client_secret') ?? '', client.secret)) {
       return ms
-        ? this.refuse(res, o, 401, 'invalid_client', `AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'. Trace ID: 5e6f`, 7000215)
+        ? this.refuse(
+            res,
+            o,
+            401,
+            'invalid_client',
+            `AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'. Trace ID: 5e6f`,
+            7000215,
+          )
         : this.refuse(res, o, 401, 'invalid_client', 'Unauthorized');
     }
     let user: string;
@@ -219,11 +267,25 @@ export class TokenServer {
       const r = this.refreshTokens.get(rt);
       if (!r || r.revoked || r.clientId !== clientId) {
         return ms
-          ? this.refuse(res, o, 400, 'invalid_grant', 'AADSTS70008: The provided authorization code or refresh token has expired due to inactivity. Trace ID: 7a8b', 70008)
+          ? this.refuse(
+              res,
+              o,
+              400,
+              'invalid_grant',
+              'AADSTS70008: The provided authorization code or refresh token has expired due to inactivity. Trace ID: 7a8b',
+              70008,
+            )
           : this.refuse(res, o, 400, 'invalid_grant', 'Token has been expired or revoked.');
       }
       if (!client.consent) {
-        return this.refuse(res, o, 400, 'invalid_grant', `AADSTS65001: The user or administrator has not consented to use the application with ID '${clientId}'. Trace ID: 9c0d`, 65001);
+        return this.refuse(
+          res,
+          o,
+          400,
+          'invalid_grant',
+          `AADSTS65001: The user or administrator has not consented to use the application with ID '${clientId}'. Trace ID: 9c0d`,
+          65001,
+        );
       }
       user = r.user;
       scope = ['imap', 'smtp'];
@@ -244,14 +306,21 @@ export class TokenServer {
     };
     this.issued.push(issued);
     this.requests.push({ ...o, error: null, at: now });
-    const body: Record<string, unknown> = { token_type: 'Bearer', expires_in: this.lifetimeSec, access_token: issued.token };
-    if (grant === 'refresh_token' && this.rotateRefreshTokens) body.refresh_token = this.addRefreshToken(clientId, user);
+    const body: Record<string, unknown> = {
+      token_type: 'Bearer',
+      expires_in: this.lifetimeSec,
+      access_token: issued.token,
+    };
+    if (grant === 'refresh_token' && this.rotateRefreshTokens)
+      body.refresh_token = this.addRefreshToken(clientId, user);
     this.json(res, 200, body);
   }
 
   private introspect(req: IncomingMessage, res: ServerResponse, form: URLSearchParams): void {
     const basic = /^Basic (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
-    const [id, secret] = Buffer.from(basic ?? '', 'base64').toString().split(':');
+    const [id, secret] = Buffer.from(basic ?? '', 'base64')
+      .toString()
+      .split(':');
     if (id !== RESOURCE.id || !safeEqual(secret ?? '', RESOURCE.secret)) {
       this.json(res, 401, { error: 'invalid_client' });
       return;
@@ -269,7 +338,13 @@ export class TokenServer {
       return;
     }
     // Flat values only: Dovecot 2.3's parser refuses arrays and objects in the answer.
-    this.json(res, 200, { active: true, username: t.user, scope: t.scope.join(' '), client_id: t.clientId, exp: Math.floor(t.expiresAt / 1000) });
+    this.json(res, 200, {
+      active: true,
+      username: t.user,
+      scope: t.scope.join(' '),
+      client_id: t.clientId,
+      exp: Math.floor(t.expiresAt / 1000),
+    });
   }
 }
 

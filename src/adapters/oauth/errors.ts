@@ -77,14 +77,18 @@ const RFC6749: Record<string, OAuthErrorCode> = {
 };
 
 /** The code for an HTTP error answer of a token endpoint (pure). */
-export function classifyRefusal(status: number, body: { error?: unknown; error_description?: unknown; error_codes?: unknown }): {
+export function classifyRefusal(
+  status: number,
+  body: { error?: unknown; error_description?: unknown; error_codes?: unknown },
+): {
   code: OAuthErrorCode;
   aadsts?: number;
 } {
   if (status === 429 || status >= 500) return { code: 'OAUTH_ENDPOINT_UNAVAILABLE' };
   const description = typeof body.error_description === 'string' ? body.error_description : '';
   const fromText = /AADSTS(\d+)/.exec(description)?.[1];
-  const fromList = Array.isArray(body.error_codes) && typeof body.error_codes[0] === 'number' ? body.error_codes[0] : undefined;
+  const fromList =
+    Array.isArray(body.error_codes) && typeof body.error_codes[0] === 'number' ? body.error_codes[0] : undefined;
   const aadsts = fromText !== undefined ? Number(fromText) : fromList;
   const byNumber = aadsts !== undefined ? AADSTS[aadsts] : undefined;
   if (byNumber) return { code: byNumber, aadsts };

@@ -13,7 +13,8 @@ export type OAuthConfig = Pick<
 
 /** The token request the settings describe (the config has already checked that they are complete). */
 export function tokenRequestOf(c: OAuthConfig): TokenRequest {
-  if (!c.OAUTH_TOKEN_URL || !c.OAUTH_CLIENT_ID) throw new Error('OAUTH_TOKEN_URL and OAUTH_CLIENT_ID are needed for oauth2 sign-in');
+  if (!c.OAUTH_TOKEN_URL || !c.OAUTH_CLIENT_ID)
+    throw new Error('OAUTH_TOKEN_URL and OAUTH_CLIENT_ID are needed for oauth2 sign-in');
   return {
     tokenUrl: c.OAUTH_TOKEN_URL,
     grant: c.OAUTH_GRANT,

@@ -48,7 +48,11 @@ function scrubbed(text: string, req: TokenRequest): string {
   let out = text;
   for (const s of [req.clientSecret, req.refreshToken]) if (s) out = out.split(s).join('[secret]');
   // Entra appends "Trace ID … Correlation ID … Timestamp …", which only Microsoft's support can use.
-  return out.replace(/\s*Trace ID:.*$/s, '').replace(/\s+/g, ' ').trim().slice(0, 400);
+  return out
+    .replace(/\s*Trace ID:.*$/s, '')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 400);
 }
 
 export async function requestToken(
@@ -81,7 +85,12 @@ export async function requestToken(
   } catch (err) {
     const e = err as Error & { cause?: { code?: string } };
     const why = e.name === 'TimeoutError' ? 'no answer in time' : (e.cause?.code ?? e.message);
-    throw new OAuthError('OAUTH_ENDPOINT_UNREACHABLE', `token endpoint ${host} cannot be reached (${why})`, {}, { cause: err });
+    throw new OAuthError(
+      'OAUTH_ENDPOINT_UNREACHABLE',
+      `token endpoint ${host} cannot be reached (${why})`,
+      {},
+      { cause: err },
+    );
   }
   const receivedAt = now();
   const dateHeader = res.headers.get('date');
@@ -110,9 +119,13 @@ export async function requestToken(
   const accessToken = body.access_token;
   const tokenType = typeof body.token_type === 'string' ? body.token_type : 'bearer';
   if (typeof accessToken !== 'string' || accessToken === '' || tokenType.toLowerCase() !== 'bearer') {
-    throw new OAuthError('OAUTH_BAD_RESPONSE', `token endpoint ${host} answered HTTP ${res.status} without a bearer access_token`, {
-      status: res.status,
-    });
+    throw new OAuthError(
+      'OAUTH_BAD_RESPONSE',
+      `token endpoint ${host} answered HTTP ${res.status} without a bearer access_token`,
+      {
+        status: res.status,
+      },
+    );
   }
   const expiresIn = Number(body.expires_in);
   return {

@@ -93,7 +93,12 @@ export class TokenSource extends EventEmitter<TokenSourceEvents> implements Acce
         if (res.refreshToken) this.refreshToken = res.refreshToken;
         const refreshAt = res.receivedAt + res.lifetimeMs - refreshMargin(res.lifetimeMs);
         this.current = { accessToken: res.accessToken, refreshAt, obtainedAt: res.receivedAt };
-        this.emit('token', { grant: this.req.grant, endpoint: this.endpoint, lifetimeMs: res.lifetimeMs, reason: this.nextReason });
+        this.emit('token', {
+          grant: this.req.grant,
+          endpoint: this.endpoint,
+          lifetimeMs: res.lifetimeMs,
+          reason: this.nextReason,
+        });
         this.nextReason = 'expiring';
         return { accessToken: res.accessToken, refreshAt };
       } finally {

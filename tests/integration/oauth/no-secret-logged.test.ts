@@ -26,8 +26,15 @@ describe.each<Grant>(['client_credentials', 'refresh_token'])('the logs of a des
 
   beforeAll(async () => {
     stack = await startOAuthStack();
-    config = loadConfig(stack.envFor(grant, { LOG_LEVEL: 'trace', IMAP_POLL_INTERVAL: '1s', SMTP_RETRY_DELAY: '200ms' }), '/nonexistent/.env');
-    const logger = createLogger('trace', {}, { write: (s: string) => void lines.push(...s.split('\n').filter(Boolean)) });
+    config = loadConfig(
+      stack.envFor(grant, { LOG_LEVEL: 'trace', IMAP_POLL_INTERVAL: '1s', SMTP_RETRY_DELAY: '200ms' }),
+      '/nonexistent/.env',
+    );
+    const logger = createLogger(
+      'trace',
+      {},
+      { write: (s: string) => void lines.push(...s.split('\n').filter(Boolean)) },
+    );
     service = await startService(config, logger);
   });
   afterAll(async () => {
@@ -48,20 +55,29 @@ describe.each<Grant>(['client_credentials', 'refresh_token'])('the logs of a des
     await waitUntil(() => connections() > before, 15_000, 'the watcher back with a new token');
     await sendJoinRequest(stack, { from: 'Besa Kola <office@another-cso.example.net>' });
     // A new address: its mailbox only exists once the capture has delivered to it.
-    await waitUntil(() => stack.smtp.deliveriesTo('office@another-cso.example.net').length > 0, 30_000, 'the second acknowledgement');
+    await waitUntil(
+      () => stack.smtp.deliveriesTo('office@another-cso.example.net').length > 0,
+      30_000,
+      'the second acknowledgement',
+    );
 
     // Revocation: the token endpoint refuses, every session ends in an error that is logged.
     if (grant === 'client_credentials') stack.tokens.revokeClient(stack.app.id);
     else stack.tokens.revokeRefreshToken(stack.refreshToken);
     killImapSessions(stack);
     const code = grant === 'client_credentials' ? 'OAUTH_INVALID_CLIENT' : 'OAUTH_INVALID_GRANT';
-    await waitUntil(() => parsed().some((l) => (l.err as { code?: string } | undefined)?.code === code), 15_000, `a log line with ${code}`);
+    await waitUntil(
+      () => parsed().some((l) => (l.err as { code?: string } | undefined)?.code === code),
+      15_000,
+      `a log line with ${code}`,
+    );
     await service?.close();
     service = null;
 
-    const secrets = [...stack.tokens.secrets(), ...SECRET_KEYS.filter((k) => k !== 'REDIS_URL').map((k) => config[k])].filter(
-      (s): s is string => typeof s === 'string' && s.length >= 8,
-    );
+    const secrets = [
+      ...stack.tokens.secrets(),
+      ...SECRET_KEYS.filter((k) => k !== 'REDIS_URL').map((k) => config[k]),
+    ].filter((s): s is string => typeof s === 'string' && s.length >= 8);
     expect(stack.tokens.issued.length).toBeGreaterThanOrEqual(2);
     // The logs saw it all: two sessions, both mails sent, the refusal with its code.
     expect(connections()).toBeGreaterThanOrEqual(2);

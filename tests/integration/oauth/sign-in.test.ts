@@ -139,12 +139,17 @@ describe.each<[Grant, string]>([
     else stack.tokens.revokeRefreshToken(stack.refreshToken);
     killImapSessions(stack);
     const expected = grant === 'client_credentials' ? 'OAUTH_INVALID_CLIENT' : 'OAUTH_INVALID_GRANT';
-    const failures = () => lines.filter((l) => l.msg === 'mailbox session ended' && (l.err as { code?: string } | undefined)?.code === expected);
+    const failures = () =>
+      lines.filter(
+        (l) => l.msg === 'mailbox session ended' && (l.err as { code?: string } | undefined)?.code === expected,
+      );
     await waitUntil(() => failures().length >= 2, 15_000, `two sessions ended with ${expected}`);
     expect(w.watcher.isActive).toBe(false);
     const tx = createSmtpTransport(config);
     try {
-      await expect(tx.sendMail({ from: INFO, to: COORDINATOR_A, subject: 'Never sent', text: 'x' })).rejects.toMatchObject({ code: 'EAUTH' });
+      await expect(
+        tx.sendMail({ from: INFO, to: COORDINATOR_A, subject: 'Never sent', text: 'x' }),
+      ).rejects.toMatchObject({ code: 'EAUTH' });
     } finally {
       tx.close();
     }

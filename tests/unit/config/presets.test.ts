@@ -7,9 +7,21 @@ import { configuresMailbox, hasMailbox } from '../../../config/schema.ts';
 
 const NO_FILE = '/nonexistent/.env';
 const minimal = { COALITION_ADDRESS: 'info@example.org', COORDINATORS: 'ana@example.org' };
-const google = { ...minimal, MAIL_PROVIDER: 'google', OAUTH_CLIENT_ID: 'desk.apps.example', OAUTH_CLIENT_SECRET: 'g-secret', OAUTH_REFRESH_TOKEN: '1//refresh' };
+const google = {
+  ...minimal,
+  MAIL_PROVIDER: 'google',
+  OAUTH_CLIENT_ID: 'desk.apps.example',
+  OAUTH_CLIENT_SECRET: 'g-secret',
+  OAUTH_REFRESH_TOKEN: '1//refresh',
+};
 const TENANT = '11111111-2222-3333-4444-555555555555';
-const m365 = { ...minimal, MAIL_PROVIDER: 'microsoft365', OAUTH_TENANT: TENANT, OAUTH_CLIENT_ID: 'app-id', OAUTH_CLIENT_SECRET: 'm-secret' };
+const m365 = {
+  ...minimal,
+  MAIL_PROVIDER: 'microsoft365',
+  OAUTH_TENANT: TENANT,
+  OAUTH_CLIENT_ID: 'app-id',
+  OAUTH_CLIENT_SECRET: 'm-secret',
+};
 
 function rejection(env: Record<string, string>): ConfigError {
   try {
@@ -20,7 +32,10 @@ function rejection(env: Record<string, string>): ConfigError {
   }
   throw new Error('expected the configuration to be rejected');
 }
-const problemsOf = (env: Record<string, string>) => rejection(env).problems.map((p) => p.variable).sort();
+const problemsOf = (env: Record<string, string>) =>
+  rejection(env)
+    .problems.map((p) => p.variable)
+    .sort();
 
 function secretFile(text: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
@@ -65,7 +80,14 @@ describe('MAIL_PROVIDER=google', () => {
 
   it('takes an app password instead, when IMAP_AUTH and SMTP_AUTH say password', () => {
     const c = loadConfig(
-      { ...minimal, MAIL_PROVIDER: 'google', IMAP_AUTH: 'password', IMAP_PASSWORD: 'abcd efgh ijkl mnop', SMTP_AUTH: 'password', SMTP_PASSWORD: 'abcd efgh ijkl mnop' },
+      {
+        ...minimal,
+        MAIL_PROVIDER: 'google',
+        IMAP_AUTH: 'password',
+        IMAP_PASSWORD: 'abcd efgh ijkl mnop',
+        SMTP_AUTH: 'password',
+        SMTP_PASSWORD: 'abcd efgh ijkl mnop',
+      },
       NO_FILE,
     );
     expect(c.IMAP_AUTH).toBe('password');
@@ -76,7 +98,9 @@ describe('MAIL_PROVIDER=google', () => {
 
   it('refuses client_credentials, which Gmail does not take, and a missing refresh token, naming the README', () => {
     const { problems } = rejection({ ...google, OAUTH_REFRESH_TOKEN: '', OAUTH_GRANT: 'client_credentials' });
-    expect(problems.find((p) => p.variable === 'OAUTH_GRANT')?.message).toMatch(/Gmail takes only user tokens; use refresh_token/);
+    expect(problems.find((p) => p.variable === 'OAUTH_GRANT')?.message).toMatch(
+      /Gmail takes only user tokens; use refresh_token/,
+    );
     expect(problemsOf({ ...google, OAUTH_REFRESH_TOKEN: '' })).toEqual(['OAUTH_REFRESH_TOKEN']);
   });
 });
@@ -102,22 +126,33 @@ describe('MAIL_PROVIDER=microsoft365', () => {
   it('asks for the delegated IMAP and SMTP permissions with a refresh token', () => {
     const c = loadConfig({ ...m365, OAUTH_REFRESH_TOKEN: 'M.R3_refresh' }, NO_FILE);
     expect(c.OAUTH_GRANT).toBe('refresh_token');
-    expect(c.OAUTH_SCOPE).toBe('https://outlook.office.com/IMAP.AccessAsUser.All https://outlook.office.com/SMTP.Send offline_access');
+    expect(c.OAUTH_SCOPE).toBe(
+      'https://outlook.office.com/IMAP.AccessAsUser.All https://outlook.office.com/SMTP.Send offline_access',
+    );
   });
 
   it('names a missing tenant, client id and secret, and a bad port, in one message', () => {
     const e = rejection({ ...minimal, MAIL_PROVIDER: 'microsoft365', SMTP_PORT: 'x' });
-    expect(e.problems.map((p) => p.variable).sort()).toEqual(['OAUTH_CLIENT_ID', 'OAUTH_CLIENT_SECRET', 'OAUTH_TENANT', 'SMTP_PORT']);
+    expect(e.problems.map((p) => p.variable).sort()).toEqual([
+      'OAUTH_CLIENT_ID',
+      'OAUTH_CLIENT_SECRET',
+      'OAUTH_TENANT',
+      'SMTP_PORT',
+    ]);
     expect(e.message).toMatch(/OAUTH_TENANT is required with MAIL_PROVIDER=microsoft365: the Directory \(tenant\) ID/);
   });
 
   it('refuses a tenant that would change the token URL, and common/organizations for app-only sign-in', () => {
     expect(problemsOf({ ...m365, OAUTH_TENANT: '../evil' })).toEqual(['OAUTH_TENANT']);
-    expect(rejection({ ...m365, OAUTH_TENANT: 'common' }).message).toMatch(/app-only sign-in needs your own tenant's ID/);
+    expect(rejection({ ...m365, OAUTH_TENANT: 'common' }).message).toMatch(
+      /app-only sign-in needs your own tenant's ID/,
+    );
   });
 
   it('refuses a password for IMAP, which Microsoft 365 no longer accepts', () => {
-    expect(rejection({ ...m365, IMAP_AUTH: 'password', IMAP_PASSWORD: 'pw' }).message).toMatch(/IMAP_AUTH cannot be password with MAIL_PROVIDER=microsoft365/);
+    expect(rejection({ ...m365, IMAP_AUTH: 'password', IMAP_PASSWORD: 'pw' }).message).toMatch(
+      /IMAP_AUTH cannot be password with MAIL_PROVIDER=microsoft365/,
+    );
   });
 });
 
@@ -142,12 +177,17 @@ describe('OAuth settings without a preset', () => {
   });
 
   it('needs no IMAP_PASSWORD with oauth2, and refuses a leftover one rather than ignoring it', () => {
-    expect(problemsOf({ ...generic, IMAP_PASSWORD: 'old', SMTP_PASSWORD: 'old' })).toEqual(['IMAP_PASSWORD', 'SMTP_PASSWORD']);
+    expect(problemsOf({ ...generic, IMAP_PASSWORD: 'old', SMTP_PASSWORD: 'old' })).toEqual([
+      'IMAP_PASSWORD',
+      'SMTP_PASSWORD',
+    ]);
   });
 
   it('requires https for the token endpoint, except on this machine', () => {
     expect(problemsOf({ ...generic, OAUTH_TOKEN_URL: 'http://login.example.org/token' })).toEqual(['OAUTH_TOKEN_URL']);
-    expect(loadConfig({ ...generic, OAUTH_TOKEN_URL: 'http://127.0.0.1:8080/token' }, NO_FILE).OAUTH_TOKEN_URL).toBe('http://127.0.0.1:8080/token');
+    expect(loadConfig({ ...generic, OAUTH_TOKEN_URL: 'http://127.0.0.1:8080/token' }, NO_FILE).OAUTH_TOKEN_URL).toBe(
+      'http://127.0.0.1:8080/token',
+    );
   });
 
   it('names OAuth settings that nothing would read', () => {
@@ -158,7 +198,9 @@ describe('OAuth settings without a preset', () => {
     const c = loadConfig({ ...minimal, SMTP_HOST: 'smtp.example.org', SMTP_USER: 'u', SMTP_PASSWORD: 'p' }, NO_FILE);
     expect(c.SMTP_AUTH).toBe('password');
     expect(loadConfig(minimal, NO_FILE).SMTP_AUTH).toBe('none');
-    expect(rejection({ ...minimal, SMTP_USER: 'u' }).message).toMatch(/SMTP_PASSWORD SMTP_USER and SMTP_PASSWORD go together/);
+    expect(rejection({ ...minimal, SMTP_USER: 'u' }).message).toMatch(
+      /SMTP_PASSWORD SMTP_USER and SMTP_PASSWORD go together/,
+    );
   });
 
   it('is not a sandbox once a provider is named, even without IMAP_HOST', () => {
@@ -170,12 +212,21 @@ describe('OAuth settings without a preset', () => {
 
 describe('secrets from files (*_FILE)', () => {
   it('reads a secret from its file, without the newline the file ends in', () => {
-    const c = loadConfig({ ...m365, OAUTH_CLIENT_SECRET: '', OAUTH_CLIENT_SECRET_FILE: secretFile('from-a-file\n') }, NO_FILE);
+    const c = loadConfig(
+      { ...m365, OAUTH_CLIENT_SECRET: '', OAUTH_CLIENT_SECRET_FILE: secretFile('from-a-file\n') },
+      NO_FILE,
+    );
     expect(c.OAUTH_CLIENT_SECRET).toBe('from-a-file');
-    const g = loadConfig({ ...google, OAUTH_REFRESH_TOKEN: '', OAUTH_REFRESH_TOKEN_FILE: secretFile('1//from-file') }, NO_FILE);
+    const g = loadConfig(
+      { ...google, OAUTH_REFRESH_TOKEN: '', OAUTH_REFRESH_TOKEN_FILE: secretFile('1//from-file') },
+      NO_FILE,
+    );
     expect(g.OAUTH_REFRESH_TOKEN).toBe('1//from-file');
     expect(g.OAUTH_GRANT).toBe('refresh_token');
-    const p = loadConfig({ ...minimal, IMAP_HOST: 'h', IMAP_USER: 'u', SMTP_HOST: 's', IMAP_PASSWORD_FILE: secretFile('pw\r\n') }, NO_FILE);
+    const p = loadConfig(
+      { ...minimal, IMAP_HOST: 'h', IMAP_USER: 'u', SMTP_HOST: 's', IMAP_PASSWORD_FILE: secretFile('pw\r\n') },
+      NO_FILE,
+    );
     expect(p.IMAP_PASSWORD).toBe('pw');
   });
 
@@ -188,7 +239,12 @@ describe('secrets from files (*_FILE)', () => {
       REDIS_URL_FILE: secretFile('\n'),
       IMAP_PORT: 'x',
     });
-    expect(e.problems.map((p) => p.variable).sort()).toEqual(['IMAP_PORT', 'OAUTH_CLIENT_SECRET_FILE', 'REDIS_URL_FILE', 'TOKEN_SECRET_FILE']);
+    expect(e.problems.map((p) => p.variable).sort()).toEqual([
+      'IMAP_PORT',
+      'OAUTH_CLIENT_SECRET_FILE',
+      'REDIS_URL_FILE',
+      'TOKEN_SECRET_FILE',
+    ]);
     expect(e.message).toMatch(/OAUTH_CLIENT_SECRET_FILE set OAUTH_CLIENT_SECRET or OAUTH_CLIENT_SECRET_FILE, not both/);
     expect(e.message).toMatch(/TOKEN_SECRET_FILE names a file that cannot be read \(ENOENT\)/);
     expect(e.message).toMatch(/REDIS_URL_FILE names an empty file/);

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { classifyRefusal, OAuthError, refreshMargin, requestToken, TokenSource, type TokenRequest } from '../../../src/adapters/oauth/index.ts';
+import {
+  classifyRefusal,
+  OAuthError,
+  refreshMargin,
+  requestToken,
+  TokenSource,
+  type TokenRequest,
+} from '../../../src/adapters/oauth/index.ts';
 
 /**
  * The token source's own logic (caching, renewal timing, one request for many
@@ -8,8 +15,20 @@ import { classifyRefusal, OAuthError, refreshMargin, requestToken, TokenSource, 
  * answering as an endpoint would, so the clock can be moved by hand.
  */
 
-const cc: TokenRequest = { tokenUrl: 'https://login.example.org/t/oauth2/v2.0/token', grant: 'client_credentials', clientId: 'app', clientSecret: 'cs-very-secret', scope: 'https://outlook.office365.com/.default' };
-const rt: TokenRequest = { tokenUrl: 'https://oauth2.example.org/token', grant: 'refresh_token', clientId: 'g', clientSecret: 'gs', refreshToken: '1//first' };
+const cc: TokenRequest = {
+  tokenUrl: 'https://login.example.org/t/oauth2/v2.0/token',
+  grant: 'client_credentials',
+  clientId: 'app',
+  clientSecret: 'cs-very-secret',
+  scope: 'https://outlook.office365.com/.default',
+};
+const rt: TokenRequest = {
+  tokenUrl: 'https://oauth2.example.org/token',
+  grant: 'refresh_token',
+  clientId: 'g',
+  clientSecret: 'gs',
+  refreshToken: '1//first',
+};
 
 interface Call {
   form: URLSearchParams;
@@ -21,12 +40,17 @@ function endpoint(answers: (call: Call, n: number) => { status?: number; body: u
     const call = { form: new URLSearchParams(String(init?.body ?? '')) };
     calls.push(call);
     const a = answers(call, calls.length);
-    return new Response(JSON.stringify(a.body), { status: a.status ?? 200, headers: { 'content-type': 'application/json', ...(a.date ? { date: a.date } : {}) } });
+    return new Response(JSON.stringify(a.body), {
+      status: a.status ?? 200,
+      headers: { 'content-type': 'application/json', ...(a.date ? { date: a.date } : {}) },
+    });
   }) as typeof fetch;
   return { f, calls };
 }
 
-const ok = (n: number, extra: Record<string, unknown> = {}) => ({ body: { access_token: `token-${n}`, token_type: 'Bearer', expires_in: 3600, ...extra } });
+const ok = (n: number, extra: Record<string, unknown> = {}) => ({
+  body: { access_token: `token-${n}`, token_type: 'Bearer', expires_in: 3600, ...extra },
+});
 
 describe('the token source', () => {
   it('asks the endpoint once and serves the cached token until a fifth of its life (at most 5 minutes) is left', async () => {
@@ -97,13 +121,20 @@ describe('the token source', () => {
   it('turns a refusal into a stable code and a message with what the endpoint said, without the secret it was sent', async () => {
     const { f } = endpoint(() => ({
       status: 401,
-      body: { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided (cs-very-secret). Trace ID: abc Correlation ID: def', error_codes: [7000215] },
+      body: {
+        error: 'invalid_client',
+        error_description:
+          'AADSTS7000215: Invalid client secret provided (cs-very-secret). Trace ID: abc Correlation ID: def',
+        error_codes: [7000215],
+      },
     }));
     const err = await requestToken(cc, { fetch: f }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OAuthError);
     const e = err as OAuthError;
     expect(e.code).toBe('OAUTH_INVALID_CLIENT');
-    expect(e.message).toBe('token endpoint login.example.org refused the client_credentials grant (invalid_client: AADSTS7000215: Invalid client secret provided ([secret]).)');
+    expect(e.message).toBe(
+      'token endpoint login.example.org refused the client_credentials grant (invalid_client: AADSTS7000215: Invalid client secret provided ([secret]).)',
+    );
     expect(e.temporary).toBe(false);
   });
 
@@ -125,9 +156,24 @@ describe('the token source', () => {
 
 describe("reading a token endpoint's refusal", () => {
   it.each([
-    [400, { error: 'invalid_request', error_description: "AADSTS90002: Tenant 'x' not found." }, 'OAUTH_TENANT_NOT_FOUND'],
-    [400, { error: 'unauthorized_client', error_description: "AADSTS700016: Application with identifier 'a' was not found in the directory 'x'." }, 'OAUTH_CLIENT_NOT_FOUND'],
-    [400, { error: 'invalid_grant', error_description: 'AADSTS65001: The user or administrator has not consented' }, 'OAUTH_CONSENT_MISSING'],
+    [
+      400,
+      { error: 'invalid_request', error_description: "AADSTS90002: Tenant 'x' not found." },
+      'OAUTH_TENANT_NOT_FOUND',
+    ],
+    [
+      400,
+      {
+        error: 'unauthorized_client',
+        error_description: "AADSTS700016: Application with identifier 'a' was not found in the directory 'x'.",
+      },
+      'OAUTH_CLIENT_NOT_FOUND',
+    ],
+    [
+      400,
+      { error: 'invalid_grant', error_description: 'AADSTS65001: The user or administrator has not consented' },
+      'OAUTH_CONSENT_MISSING',
+    ],
     [400, { error: 'invalid_client', error_codes: [7000222] }, 'OAUTH_INVALID_CLIENT'],
     [400, { error: 'invalid_grant', error_description: 'Token has been expired or revoked.' }, 'OAUTH_INVALID_GRANT'],
     [401, { error: 'invalid_client', error_description: 'The OAuth client was deleted.' }, 'OAUTH_INVALID_CLIENT'],
