@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { parseDuration } from '../src/domain/duration.ts';
 import { parseCap } from '../src/domain/mail-caps.ts';
@@ -50,7 +51,14 @@ const optionalString = z
   .optional()
   .transform((s) => (s === undefined || s.trim() === '' ? undefined : s));
 
-export const ConfigSchema = z
+export const MAIL_PROVIDERS = ['google', 'microsoft365', 'generic'] as const;
+export type MailProvider = (typeof MAIL_PROVIDERS)[number];
+export const OAUTH_GRANTS = ['client_credentials', 'refresh_token'] as const;
+
+/** Secrets that may also come from a file (Docker secrets): `X_FILE=/run/secrets/x` fills X with the file's text. */
+export const FILE_SECRETS = ['IMAP_PASSWORD', 'SMTP_PASSWORD', 'OAUTH_CLIENT_SECRET', 'OAUTH_REFRESH_TOKEN', 'TOKEN_SECRET', 'REDIS_URL'] as const;
+
+const ConfigObject = z
   .object({
     NODE_ENV: z.string().default('production'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -61,12 +69,19 @@ export const ConfigSchema = z
       .string()
       .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only')
       .default('coalition'),
+    REDIS_URL_FILE: optionalString,
+
+    /** Fills in hosts, ports, TLS, sign-in and the token endpoint for a known provider (see PRESETS). */
+    MAIL_PROVIDER: z.enum(MAIL_PROVIDERS).default('generic'),
 
     IMAP_HOST: optionalString,
     IMAP_PORT: port.default(993),
     IMAP_SECURE: z.stringbool().default(true),
     IMAP_USER: optionalString,
+    /** password: IMAP_PASSWORD; oauth2: an access token from OAUTH_TOKEN_URL (XOAUTH2). */
+    IMAP_AUTH: z.enum(['password', 'oauth2']).default('password'),
     IMAP_PASSWORD: optionalString,
+    IMAP_PASSWORD_FILE: optionalString,
     IMAP_MAILBOX: z.string().min(1).default('INBOX'),
     /** Accept self-signed server certificates (development servers only). */
     IMAP_TLS_INSECURE: z.stringbool().default(false),
@@ -90,7 +105,10 @@ export const ConfigSchema = z
     SMTP_PORT: port.default(587),
     SMTP_SECURE: z.stringbool().default(false),
     SMTP_USER: optionalString,
+    /** password: SMTP_USER/SMTP_PASSWORD; oauth2: XOAUTH2 with the same tokens as IMAP; none: no AUTH. */
+    SMTP_AUTH: z.enum(['password', 'oauth2', 'none']).default('none'),
     SMTP_PASSWORD: optionalString,
+    SMTP_PASSWORD_FILE: optionalString,
     SMTP_TLS_INSECURE: z.stringbool().default(false),
     /** Outgoing mails per second at most (BullMQ limiter). */
     SMTP_RATE_PER_SECOND: z.coerce.number().positive().default(5),
@@ -100,6 +118,21 @@ export const ConfigSchema = z
     SMTP_RETRY_MAX_DELAY: duration('30m'),
     /** Attempts in all before a mail is failed (about a day with the defaults). */
     SMTP_RETRY_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(50),
+
+    /** Token endpoint; `{tenant}` in it is replaced by OAUTH_TENANT. */
+    OAUTH_TOKEN_URL: optionalString,
+    /** Microsoft Entra tenant: the Directory (tenant) ID, or the organisation's domain. */
+    OAUTH_TENANT: optionalString,
+    /** client_credentials (Microsoft 365 app-only) or refresh_token (Google, or Microsoft delegated). */
+    OAUTH_GRANT: z.enum(OAUTH_GRANTS).default('client_credentials'),
+    OAUTH_CLIENT_ID: optionalString,
+    OAUTH_CLIENT_SECRET: optionalString,
+    OAUTH_CLIENT_SECRET_FILE: optionalString,
+    OAUTH_REFRESH_TOKEN: optionalString,
+    OAUTH_REFRESH_TOKEN_FILE: optionalString,
+    /** Space-separated scopes asked for; the provider preset's when unset. */
+    OAUTH_SCOPE: optionalString,
+
     DKIM_DOMAIN: optionalString,
     DKIM_SELECTOR: optionalString,
     /** PEM private key, or a path to a file holding it. */
@@ -117,6 +150,7 @@ export const ConfigSchema = z
     AUTHSERV_ID: optionalString,
     /** Secret for the HMAC tokens in approval requests (at least 32 characters). */
     TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`)').optional(),
+    TOKEN_SECRET_FILE: optionalString,
 
     DEFAULT_LANGUAGE: z.enum(['sq', 'en']).default('sq'),
     /** Send Albanian and English together in one mail. */
@@ -149,6 +183,128 @@ export const ConfigSchema = z
   });
 
 /**
+ * What MAIL_PROVIDER fills in when the operator leaves a setting unset (a set
+ * value always wins). Both providers want implicit TLS for IMAP; Gmail takes
+ * SMTP over implicit TLS on 465 (RFC 8314), Exchange Online only STARTTLS on 587.
+ */
+export const PRESETS: Record<Exclude<MailProvider, 'generic'>, Record<string, string>> = {
+  google: {
+    IMAP_HOST: 'imap.gmail.com',
+    IMAP_PORT: '993',
+    IMAP_SECURE: 'true',
+    SMTP_HOST: 'smtp.gmail.com',
+    SMTP_PORT: '465',
+    SMTP_SECURE: 'true',
+    IMAP_AUTH: 'oauth2',
+    SMTP_AUTH: 'oauth2',
+    OAUTH_TOKEN_URL: 'https://oauth2.googleapis.com/token',
+  },
+  microsoft365: {
+    IMAP_HOST: 'outlook.office365.com',
+    IMAP_PORT: '993',
+    IMAP_SECURE: 'true',
+    SMTP_HOST: 'smtp.office365.com',
+    SMTP_PORT: '587',
+    SMTP_SECURE: 'false',
+    IMAP_AUTH: 'oauth2',
+    SMTP_AUTH: 'oauth2',
+    OAUTH_TOKEN_URL: 'https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token',
+  },
+};
+
+/**
+ * The scope asked for when OAUTH_SCOPE is unset. Google has one scope for IMAP
+ * and SMTP. Microsoft's app-only tokens take the resource's `.default` (the
+ * IMAP.AccessAsApp and SMTP.SendAsApp roles the admin consented to); delegated
+ * tokens name the two permissions, plus offline_access to keep a refresh token.
+ */
+export const DEFAULT_SCOPES: Record<MailProvider, Record<(typeof OAUTH_GRANTS)[number], string | undefined>> = {
+  google: { refresh_token: 'https://mail.google.com/', client_credentials: undefined },
+  microsoft365: {
+    client_credentials: 'https://outlook.office365.com/.default',
+    refresh_token: 'https://outlook.office.com/IMAP.AccessAsUser.All https://outlook.office.com/SMTP.Send offline_access',
+  },
+  generic: { client_credentials: 'https://outlook.office365.com/.default', refresh_token: undefined },
+};
+
+type Problem = { variable: string; message: string };
+
+const isSet = (env: Record<string, string | undefined>, k: string): boolean => env[k] !== undefined && env[k].trim() !== '';
+
+export function providerOf(raw: Record<string, string | undefined>): MailProvider {
+  const p = raw.MAIL_PROVIDER?.trim();
+  return p === 'google' || p === 'microsoft365' ? p : 'generic';
+}
+
+/** True when the settings name a real mailbox; otherwise `coalition start` runs the local sandbox. */
+export function configuresMailbox(raw: Record<string, string | undefined>): boolean {
+  return isSet(raw, 'IMAP_HOST') || providerOf(raw) !== 'generic';
+}
+
+/**
+ * The raw settings as the schema reads them: secrets read from their *_FILE,
+ * the provider preset filled in, the sign-in methods, grant and scope that
+ * follow from the rest, and `{tenant}` replaced in the token URL. Pure but for
+ * reading the *_FILE files; what cannot be read is returned as a problem
+ * (crossFieldProblems reports it, with every other bad setting).
+ */
+export function expandEnv(raw: Record<string, string>): { env: Record<string, string>; problems: Problem[] } {
+  const env: Record<string, string> = { ...raw };
+  const problems: Problem[] = [];
+  for (const k of FILE_SECRETS) {
+    const fileKey = `${k}_FILE`;
+    if (!isSet(raw, fileKey)) continue;
+    if (isSet(raw, k)) {
+      problems.push({ variable: fileKey, message: `set ${k} or ${fileKey}, not both` });
+      continue;
+    }
+    try {
+      // Docker secrets and `echo x > file` end in a newline that is no part of the secret.
+      const text = readFileSync((raw[fileKey] ?? '').trim(), 'utf8').replace(/[\r\n]+$/, '');
+      if (text.trim() === '') problems.push({ variable: fileKey, message: 'names an empty file' });
+      else env[k] = text;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'error';
+      problems.push({ variable: fileKey, message: `names a file that cannot be read (${code})` });
+    }
+  }
+  const provider = providerOf(raw);
+  if (provider !== 'generic') {
+    for (const [k, v] of Object.entries(PRESETS[provider])) if (!isSet(env, k)) env[k] = v;
+    if (!isSet(env, 'IMAP_USER') && isSet(env, 'COALITION_ADDRESS')) env.IMAP_USER = env.COALITION_ADDRESS as string;
+  }
+  if (!isSet(env, 'SMTP_AUTH')) env.SMTP_AUTH = isSet(env, 'SMTP_USER') ? 'password' : 'none';
+  // Signing in to SMTP as the mailbox itself: always so with OAuth, and what the providers expect of an app password.
+  if ((env.SMTP_AUTH === 'oauth2' || (provider !== 'generic' && env.SMTP_AUTH === 'password')) && !isSet(env, 'SMTP_USER')) {
+    const user = isSet(env, 'IMAP_USER') ? env.IMAP_USER : env.COALITION_ADDRESS;
+    if (user) env.SMTP_USER = user;
+  }
+  if (!isSet(env, 'OAUTH_GRANT')) env.OAUTH_GRANT = isSet(env, 'OAUTH_REFRESH_TOKEN') ? 'refresh_token' : 'client_credentials';
+  const usesOAuth = env.IMAP_AUTH === 'oauth2' || env.SMTP_AUTH === 'oauth2';
+  const grant = env.OAUTH_GRANT === 'refresh_token' ? 'refresh_token' : 'client_credentials';
+  const scope = DEFAULT_SCOPES[provider][grant];
+  if (usesOAuth && !isSet(env, 'OAUTH_SCOPE') && scope) env.OAUTH_SCOPE = scope;
+  const url = env.OAUTH_TOKEN_URL;
+  if (url?.includes('{tenant}') && TENANT.test(env.OAUTH_TENANT?.trim() ?? '')) {
+    env.OAUTH_TOKEN_URL = url.split('{tenant}').join(encodeURIComponent((env.OAUTH_TENANT ?? '').trim()));
+  }
+  return { env, problems };
+}
+
+/** A tenant ID (GUID) or a verified domain: nothing that could change the token URL's path. */
+const TENANT = /^[A-Za-z0-9][A-Za-z0-9.-]*$/;
+
+/**
+ * The one schema over the environment: the object below, read after
+ * expandEnv(). `shape` stays reachable, for the tests that check the
+ * documented settings against it.
+ */
+export const ConfigSchema = Object.assign(
+  z.preprocess((raw) => (raw && typeof raw === 'object' ? expandEnv(raw as Record<string, string>).env : raw), ConfigObject),
+  { shape: ConfigObject.shape },
+);
+
+/**
  * Settings that were renamed: setting one stops start-up naming its replacement, rather
  * than being silently ignored while the desk does something else than the operator asked.
  */
@@ -167,19 +323,42 @@ const REPLACED: Record<string, { name: string; hint: (value: string) => string }
  * reported even when another variable fails to parse: one error names them all.
  */
 export function crossFieldProblems(raw: Record<string, string>): { variable: string; message: string }[] {
-  const problems: { variable: string; message: string }[] = [];
-  const set = (k: string) => raw[k] !== undefined && raw[k].trim() !== '';
-  const imap = ['IMAP_HOST', 'IMAP_USER', 'IMAP_PASSWORD'];
+  const expanded = expandEnv(raw);
+  const problems: { variable: string; message: string }[] = [...expanded.problems];
+  // Read the settings as the schema will: with secrets from files and the preset filled in.
+  const env = expanded.env;
+  const set = (k: string) => isSet(env, k);
+  const provider = providerOf(raw);
+  const imapOAuth = env.IMAP_AUTH === 'oauth2';
+  const imap = ['IMAP_HOST', 'IMAP_USER', ...(imapOAuth ? [] : ['IMAP_PASSWORD'])];
   if (imap.some(set)) {
     for (const k of imap) if (!set(k)) problems.push({ variable: k, message: 'is required when a mailbox is configured' });
     if (!set('SMTP_HOST')) problems.push({ variable: 'SMTP_HOST', message: 'is required when a mailbox is configured' });
   }
-  if (set('SMTP_USER') !== set('SMTP_PASSWORD')) {
+  if (imapOAuth && set('IMAP_PASSWORD')) {
+    problems.push({ variable: 'IMAP_PASSWORD', message: 'is not used with IMAP_AUTH=oauth2: remove it, or set IMAP_AUTH=password' });
+  }
+  if (provider === 'microsoft365' && env.IMAP_AUTH === 'password') {
     problems.push({
-      variable: set('SMTP_USER') ? 'SMTP_PASSWORD' : 'SMTP_USER',
-      message: 'SMTP_USER and SMTP_PASSWORD go together',
+      variable: 'IMAP_AUTH',
+      message: 'cannot be password with MAIL_PROVIDER=microsoft365: Microsoft 365 turned password (basic) sign-in for IMAP off in 2022–23; use oauth2',
     });
   }
+  if (env.SMTP_AUTH === 'password' && !isSet(raw, 'SMTP_AUTH')) {
+    // Inferred from SMTP_USER, as before SMTP_AUTH existed.
+    if (!set('SMTP_PASSWORD')) problems.push({ variable: 'SMTP_PASSWORD', message: 'SMTP_USER and SMTP_PASSWORD go together' });
+  } else if (env.SMTP_AUTH === 'password') {
+    for (const k of ['SMTP_USER', 'SMTP_PASSWORD']) if (!set(k)) problems.push({ variable: k, message: 'is required with SMTP_AUTH=password' });
+  } else if (env.SMTP_AUTH === 'oauth2') {
+    if (set('SMTP_PASSWORD')) problems.push({ variable: 'SMTP_PASSWORD', message: 'is not used with SMTP_AUTH=oauth2: remove it, or set SMTP_AUTH=password' });
+  } else if (env.SMTP_AUTH === 'none') {
+    if (!isSet(raw, 'SMTP_AUTH')) {
+      if (set('SMTP_PASSWORD')) problems.push({ variable: 'SMTP_USER', message: 'SMTP_USER and SMTP_PASSWORD go together' });
+    } else {
+      for (const k of ['SMTP_USER', 'SMTP_PASSWORD']) if (set(k)) problems.push({ variable: k, message: 'is not used with SMTP_AUTH=none' });
+    }
+  }
+  problems.push(...oauthProblems(env, raw, provider));
   const dkim = ['DKIM_DOMAIN', 'DKIM_SELECTOR', 'DKIM_PRIVATE_KEY'];
   if (dkim.some(set) && !dkim.every(set)) {
     for (const k of dkim.filter((k) => !set(k))) {
@@ -200,10 +379,81 @@ export function crossFieldProblems(raw: Record<string, string>): { variable: str
   return problems;
 }
 
+const LOOPBACK_HOST = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/i;
+
+/** The OAuth settings must describe one complete token request when IMAP or SMTP signs in with oauth2. */
+function oauthProblems(env: Record<string, string>, raw: Record<string, string>, provider: MailProvider): Problem[] {
+  const problems: Problem[] = [];
+  const set = (k: string) => isSet(env, k);
+  const oauthKeys = ['OAUTH_TOKEN_URL', 'OAUTH_TENANT', 'OAUTH_CLIENT_ID', 'OAUTH_CLIENT_SECRET', 'OAUTH_REFRESH_TOKEN', 'OAUTH_SCOPE'];
+  if (env.IMAP_AUTH !== 'oauth2' && env.SMTP_AUTH !== 'oauth2') {
+    for (const k of [...oauthKeys, 'OAUTH_GRANT']) {
+      if (isSet(raw, k)) problems.push({ variable: k, message: 'is set, but neither IMAP_AUTH nor SMTP_AUTH is oauth2' });
+    }
+    return problems;
+  }
+  const why = provider === 'generic' ? 'with IMAP_AUTH=oauth2 or SMTP_AUTH=oauth2' : `with MAIL_PROVIDER=${provider}`;
+  const url = env.OAUTH_TOKEN_URL ?? '';
+  if (!url) {
+    problems.push({ variable: 'OAUTH_TOKEN_URL', message: `is required ${why} (or set MAIL_PROVIDER=google|microsoft365)` });
+  } else if (url.includes('{tenant}')) {
+    const tenant = env.OAUTH_TENANT?.trim() ?? '';
+    if (!tenant) {
+      problems.push({
+        variable: 'OAUTH_TENANT',
+        message: `is required ${why}: the Directory (tenant) ID on the Overview page of the app registration (Microsoft Entra admin centre)`,
+      });
+    } else if (!TENANT.test(tenant)) {
+      problems.push({ variable: 'OAUTH_TENANT', message: 'must be a tenant ID (a GUID) or the organisation\'s domain' });
+    }
+  } else {
+    let parsed: URL | null = null;
+    try {
+      parsed = new URL(url);
+    } catch {
+      problems.push({ variable: 'OAUTH_TOKEN_URL', message: 'must be a URL' });
+    }
+    if (parsed && !(parsed.protocol === 'https:' || (parsed.protocol === 'http:' && LOOPBACK_HOST.test(parsed.hostname)))) {
+      problems.push({ variable: 'OAUTH_TOKEN_URL', message: 'must be an https:// URL (http:// only on this machine, for tests)' });
+    }
+    if (isSet(raw, 'OAUTH_TENANT') && !(raw.OAUTH_TOKEN_URL ?? PRESETS[provider as keyof typeof PRESETS]?.OAUTH_TOKEN_URL ?? '').includes('{tenant}')) {
+      problems.push({ variable: 'OAUTH_TENANT', message: 'is not used: OAUTH_TOKEN_URL has no {tenant} to fill in' });
+    }
+  }
+  if (!set('OAUTH_CLIENT_ID')) problems.push({ variable: 'OAUTH_CLIENT_ID', message: `is required ${why}` });
+  const grant = env.OAUTH_GRANT;
+  if (grant === 'client_credentials') {
+    if (provider === 'google') {
+      problems.push({
+        variable: isSet(raw, 'OAUTH_GRANT') ? 'OAUTH_GRANT' : 'OAUTH_REFRESH_TOKEN',
+        message: isSet(raw, 'OAUTH_GRANT')
+          ? 'cannot be client_credentials with MAIL_PROVIDER=google: Gmail takes only user tokens; use refresh_token with OAUTH_REFRESH_TOKEN'
+          : 'is required with MAIL_PROVIDER=google (Gmail takes only user tokens: see the README for making one)',
+      });
+    }
+    if (!set('OAUTH_CLIENT_SECRET')) problems.push({ variable: 'OAUTH_CLIENT_SECRET', message: 'is required with OAUTH_GRANT=client_credentials' });
+    if (set('OAUTH_REFRESH_TOKEN')) problems.push({ variable: 'OAUTH_REFRESH_TOKEN', message: 'is not used with OAUTH_GRANT=client_credentials' });
+    const tenant = env.OAUTH_TENANT?.trim().toLowerCase();
+    if (tenant === 'common' || tenant === 'organizations' || tenant === 'consumers') {
+      problems.push({ variable: 'OAUTH_TENANT', message: `cannot be ${tenant} with OAUTH_GRANT=client_credentials: app-only sign-in needs your own tenant's ID` });
+    }
+  } else if (grant === 'refresh_token' && !set('OAUTH_REFRESH_TOKEN')) {
+    problems.push({ variable: 'OAUTH_REFRESH_TOKEN', message: 'is required with OAUTH_GRANT=refresh_token' });
+  }
+  return problems;
+}
 export type Config = z.output<typeof ConfigSchema>;
 
 /** Settings whose values never appear in logs or errors. */
-export const SECRET_KEYS = ['IMAP_PASSWORD', 'SMTP_PASSWORD', 'TOKEN_SECRET', 'DKIM_PRIVATE_KEY', 'REDIS_URL'] as const;
+export const SECRET_KEYS = [
+  'IMAP_PASSWORD',
+  'SMTP_PASSWORD',
+  'TOKEN_SECRET',
+  'DKIM_PRIVATE_KEY',
+  'REDIS_URL',
+  'OAUTH_CLIENT_SECRET',
+  'OAUTH_REFRESH_TOKEN',
+] as const;
 
 /** True when a real mailbox is configured; otherwise `coalition start` runs the local sandbox. */
 export function hasMailbox(c: Config): boolean {

@@ -20,9 +20,92 @@ export interface DovecotOptions {
   mailDir?: string;
   imapPort?: number;
   lmtpPort?: number;
+  /**
+   * Also accept OAuth 2.0 bearer tokens, through Dovecot 2.3's oauth2 passdb:
+   * each login POSTs the token to this RFC 7662 introspection URL (userinfo in
+   * the URL becomes HTTP Basic auth). Passwords keep working.
+   */
+  oauth2?: {
+    introspectionUrl: string;
+    /** SASL mechanisms offered; XOAUTH2 only by default, as Exchange Online (Gmail offers OAUTHBEARER too). */
+    mechanisms?: ('xoauth2' | 'oauthbearer')[];
+    /** A scope the introspection answer must list, or the login is refused. */
+    scope?: string;
+  };
+  /** Capabilities taken out of CAPABILITY after login (MOVE, UIDPLUS, IDLE…), to play an older server. */
+  withoutCapabilities?: string[];
+  /** Hierarchy separator clients see: "." (Maildir++, the default) or "/" (as Gmail and Exchange Online show). */
+  separator?: '.' | '/';
+  /** Log every save, copy and expunge with the message's flags (the mail_log plugin): a MOVE expunges without \Deleted. */
+  mailLog?: boolean;
 }
 
-function conf(runDir: string, mailDir: string, imapPort: number, lmtpPort: number): string {
+/** Dovecot 2.3.19's CAPABILITY after login, with this config; withoutCapabilities removes from it. */
+export const DEFAULT_CAPABILITIES =
+  'IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT SORT=DISPLAY THREAD=REFERENCES THREAD=REFS THREAD=ORDEREDSUBJECT ' +
+  'MULTIAPPEND URL-PARTIAL CATENATE UNSELECT CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED I18NLEVEL=1 CONDSTORE QRESYNC ESEARCH ' +
+  'ESORT SEARCHRES WITHIN CONTEXT=SEARCH LIST-STATUS BINARY MOVE SNIPPET=FUZZY PREVIEW=FUZZY PREVIEW STATUS=SIZE SAVEDATE LITERAL+ NOTIFY';
+
+type Extras = Pick<DovecotOptions, 'oauth2' | 'withoutCapabilities' | 'separator' | 'mailLog'>;
+
+/**
+ * Additions to the base config, each only when asked for, so the default
+ * instance stays exactly as before. The oauth2 passdb comes first, limited to
+ * the OAuth mechanisms: Dovecot 2.3 hands the token to the passdbs as if it
+ * were a password (mech-oauth2.c), and the passwd-file must not see it.
+ */
+function extras(runDir: string, x: Extras): { auth: string; passdb: string; rest: string } {
+  let auth = 'plain login';
+  let passdb = '';
+  const rest: string[] = [];
+  if (x.oauth2) {
+    const mechs = x.oauth2.mechanisms ?? ['xoauth2'];
+    auth = `plain login ${mechs.join(' ')}`;
+    passdb = `passdb {
+  driver = oauth2
+  mechanisms = ${mechs.join(' ')}
+  args = ${runDir}/dovecot-oauth2.conf.ext
+}
+`;
+  }
+  if (x.withoutCapabilities?.length) {
+    const drop = new Set(x.withoutCapabilities.map((c) => c.toUpperCase()));
+    rest.push(`imap_capability = ${DEFAULT_CAPABILITIES.split(' ').filter((c) => !drop.has(c)).join(' ')}`);
+  }
+  if (x.separator && x.separator !== '.') {
+    rest.push(`namespace inbox {
+  inbox = yes
+  separator = ${x.separator}
+}`);
+  }
+  if (x.mailLog) {
+    rest.push(`mail_plugins = $mail_plugins mail_log notify
+plugin {
+  mail_log_events = save copy expunge mailbox_create
+  mail_log_fields = uid box msgid flags
+}`);
+  }
+  return { auth, passdb, rest: rest.length ? `${rest.join('\n')}\n` : '' };
+}
+
+/**
+ * The oauth2 passdb's own settings file (Dovecot 2.3 syntax; 2.4 moved these
+ * into an oauth2 {} block). Only introspection: without tokeninfo_url Dovecot
+ * POSTs token=… to introspection_url at every login (no auth cache here), so an
+ * expired or revoked token is refused at the next login.
+ */
+function oauth2Conf(o: NonNullable<DovecotOptions['oauth2']>): string {
+  return `introspection_mode = post
+introspection_url = ${o.introspectionUrl}
+username_attribute = username
+active_attribute = active
+active_value = true
+${o.scope ? `scope = ${o.scope}\n` : ''}timeout_msecs = 5000
+`;
+}
+
+function conf(runDir: string, mailDir: string, imapPort: number, lmtpPort: number, x: Extras = {}): string {
+  const e = extras(runDir, x);
   return `instance_name = coalition-${imapPort}
 base_dir = ${runDir}/run
 state_dir = ${runDir}/state
@@ -30,7 +113,7 @@ protocols = imap lmtp
 listen = 127.0.0.1
 ssl = no
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = ${e.auth}
 auth_failure_delay = 0
 log_path = /dev/stderr
 info_log_path = /dev/stderr
@@ -39,7 +122,7 @@ mail_location = maildir:~/Maildir
 mailbox_idle_check_interval = 1 secs
 auth_master_user_separator = *
 lmtp_save_to_detail_mailbox = no
-passdb {
+${e.rest}${e.passdb}passdb {
   driver = passwd-file
   args = scheme=PLAIN username_format=%n ${runDir}/master-users
   master = yes
@@ -94,6 +177,7 @@ export class Dovecot {
     readonly imapPort: number,
     readonly lmtpPort: number,
     private readonly users: Map<string, string>,
+    readonly extras: Extras,
   ) {}
 
   static async start(o: DovecotOptions): Promise<Dovecot> {
@@ -113,8 +197,11 @@ export class Dovecot {
       o.imapPort ?? (await freePort()),
       o.lmtpPort ?? (await freePort()),
       new Map(Object.entries(o.users)),
+      { oauth2: o.oauth2, withoutCapabilities: o.withoutCapabilities, separator: o.separator, mailLog: o.mailLog },
     );
-    writeFileSync(join(runDir, 'dovecot.conf'), conf(runDir, mailDir, d.imapPort, d.lmtpPort));
+    writeFileSync(join(runDir, 'dovecot.conf'), conf(runDir, mailDir, d.imapPort, d.lmtpPort, d.extras));
+    // Read by the auth process, which runs as the dovecot user.
+    if (o.oauth2) writeFileSync(join(runDir, 'dovecot-oauth2.conf.ext'), oauth2Conf(o.oauth2), { mode: 0o644 });
     writeFileSync(join(runDir, 'master-users'), `${MASTER.user}:{PLAIN}${MASTER.pass}\n`);
     d.writeUsers();
     await d.run();

@@ -24,6 +24,40 @@ export interface SmtpCaptureOptions {
   /** Create a mailbox for an unknown recipient instead of refusing it (the sandbox does). */
   autoCreateUsers?: boolean;
   port?: number;
+  /**
+   * Also accept AUTH XOAUTH2, checking each token at this RFC 7662 introspection
+   * URL (userinfo in the URL becomes HTTP Basic auth), as Dovecot's oauth2
+   * passdb does: the token must be active, name the login's user, and list `scope`.
+   */
+  oauth?: {
+    introspectionUrl: string;
+    /** Required in the introspection answer's scope; default "smtp". */
+    scope?: string;
+    /**
+     * How a bad token is refused: 'challenge' as Gmail does (334 with an error
+     * JSON, then 535 after the client's empty line) or 'reject' as Exchange
+     * Online does (535 5.7.3 at once).
+     */
+    refusal?: 'challenge' | 'reject';
+  };
+}
+
+export interface AuthAttempt {
+  method: string;
+  user: string;
+  ok: boolean;
+}
+
+/** Asks an RFC 7662 introspection endpoint about a token; the URL's userinfo is sent as Basic auth. */
+export async function introspect(url: string, token: string): Promise<Record<string, unknown>> {
+  const u = new URL(url);
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+  if (u.username) headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}`;
+  u.username = '';
+  u.password = '';
+  const res = await fetch(u, { method: 'POST', headers, body: new URLSearchParams({ token }).toString() });
+  if (!res.ok) throw new Error(`introspection answered HTTP ${res.status}`);
+  return (await res.json()) as Record<string, unknown>;
 }
 
 export class SmtpCapture {
@@ -35,6 +69,10 @@ export class SmtpCapture {
   refuseWith: number | null = null;
   /** When it returns a code, that recipient is refused with it (RCPT TO), the others accepted. */
   refuseRecipient: ((address: string) => number | null) | null = null;
+  /** Users whose SMTP AUTH is turned off, as Exchange Online's SmtpClientAuthenticationDisabled does (535 5.7.139). */
+  readonly authDisabled = new Set<string>();
+  /** Every AUTH attempt, in order (never the password or token). */
+  readonly authAttempts: AuthAttempt[] = [];
 
   constructor(private readonly o: SmtpCaptureOptions) {
     this.lmtp = nodemailer.createTransport({
@@ -54,17 +92,44 @@ export class SmtpCapture {
 
   async listen(port = this.port): Promise<void> {
     if (this.server) return;
-    const { auth, dovecot, autoCreateUsers } = this.o;
+    const { auth, dovecot, autoCreateUsers, oauth } = this.o;
     const server = new SMTPServer({
       secure: false,
       // smtp-server's built-in STARTTLS certificate has expired; loopback needs no TLS.
-      disabledCommands: auth ? ['STARTTLS'] : ['STARTTLS', 'AUTH'],
+      disabledCommands: auth || oauth ? ['STARTTLS'] : ['STARTTLS', 'AUTH'],
+      ...(oauth ? { authMethods: ['PLAIN', 'LOGIN', 'XOAUTH2'] } : {}),
       allowInsecureAuth: true,
-      authOptional: !auth,
+      authOptional: !auth && !oauth,
       logger: false,
       size: 50 * 1024 * 1024,
-      onAuth(a, _s, cb) {
-        if (auth && a.username === auth.user && a.password === auth.pass) cb(null, { user: a.username });
+      onAuth: (a, _s, cb) => {
+        const user = (a.username ?? '').toLowerCase();
+        const record = (ok: boolean): void => void this.authAttempts.push({ method: a.method, user, ok });
+        if (this.authDisabled.has(user)) {
+          record(false);
+          const msg = '5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Mailbox. Visit https://aka.ms/smtp_auth_disabled for more information.';
+          cb(Object.assign(new Error(msg), { responseCode: 535 }));
+          return;
+        }
+        if (a.method === 'XOAUTH2' && oauth) {
+          introspect(oauth.introspectionUrl, a.accessToken ?? '')
+            .then((info) => {
+              const scopes = String(info.scope ?? '').split(' ');
+              const ok = info.active === true && String(info.username ?? '').toLowerCase() === user && scopes.includes(oauth.scope ?? 'smtp');
+              record(ok);
+              if (ok) cb(null, { user });
+              else if (oauth.refusal === 'reject') cb(Object.assign(new Error('5.7.3 Authentication unsuccessful'), { responseCode: 535 }));
+              else cb(null, { data: { status: '401', schemes: 'bearer', scope: 'https://mail.google.com/' } });
+            })
+            .catch((err: Error) => {
+              record(false);
+              cb(Object.assign(err, { responseCode: 454 }));
+            });
+          return;
+        }
+        const ok = auth !== undefined && a.username === auth.user && a.password === auth.pass;
+        record(ok);
+        if (ok) cb(null, { user: a.username });
         else cb(new Error('Invalid username or password'));
       },
       onRcptTo: (address, _session, cb) => {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { Dovecot } from '../../src/devstack/dovecot.ts';
-import { SmtpCapture } from '../../src/devstack/smtp-capture.ts';
+import { Dovecot, type DovecotOptions } from '../../src/devstack/dovecot.ts';
+import { SmtpCapture, type SmtpCaptureOptions } from '../../src/devstack/smtp-capture.ts';
 import { deletePrefix, startRedis, type DevRedis } from '../../src/devstack/redis.ts';
 
 /**
@@ -29,7 +29,16 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(o: { users?: Record<string, string>; env?: Record<string, string> } = {}): Promise<Stack> {
+export async function startStack(
+  o: {
+    users?: Record<string, string>;
+    env?: Record<string, string>;
+    /** Further Dovecot options (OAuth, capabilities, separator, mail log). */
+    dovecot?: Omit<DovecotOptions, 'users'>;
+    /** Further SMTP capture options (OAuth). */
+    smtp?: Omit<SmtpCaptureOptions, 'dovecot'>;
+  } = {},
+): Promise<Stack> {
   const users = {
     [INFO]: 'info-secret',
     [COORDINATOR_A]: 'ana-secret',
@@ -48,9 +57,9 @@ export async function startStack(o: { users?: Record<string, string>; env?: Reco
       await deletePrefix(redis, prefix);
       await redis.quit();
     });
-    const dovecot = await Dovecot.start({ users });
+    const dovecot = await Dovecot.start({ ...o.dovecot, users });
     cleanups.push(() => dovecot.stop());
-    const smtp = await SmtpCapture.start({ dovecot, autoCreateUsers: true });
+    const smtp = await SmtpCapture.start({ autoCreateUsers: true, ...o.smtp, dovecot });
     cleanups.push(() => smtp.stop());
     const env: Record<string, string> = {
       NODE_ENV: 'test',

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig, readEnvFile } from '../../../config/load.ts';
-import type { Config } from '../../../config/schema.ts';
+import { configuresMailbox, type Config } from '../../../config/schema.ts';
 import { createLogger } from '../../adapters/log.ts';
 import { startSandbox, SANDBOX_PASSWORD, type Sandbox } from '../../devstack/sandbox.ts';
 import { CliError } from '../io.ts';
@@ -42,7 +42,7 @@ export function registerStart(program: Command): void {
       const raw = { ...readEnvFile('.env'), ...process.env };
       let sandbox: Sandbox | null = null;
       let config: Config;
-      if (raw.IMAP_HOST?.trim()) {
+      if (configuresMailbox(raw)) {
         config = loadConfig();
       } else {
         sandbox = await startSandbox(raw);
