@@ -5,12 +5,15 @@ import { createTriage } from '../app/triage.ts';
 import { startMailer } from '../../workers/mailer.ts';
 import { startProcessor } from '../../workers/processor.ts';
 import { startWatcher } from '../../workers/watcher.ts';
+import { publishDeskSettings } from './desk-settings.ts';
 
 export const WORKERS = ['watcher', 'processor', 'mailer'] as const;
 export type WorkerName = (typeof WORKERS)[number];
 
 export interface RunningService {
   workers: WorkerName[];
+  /** The status page, health and metrics, when HTTP_PORT is set. */
+  http: { url: string } | null;
   /** Two-phase shutdown of every worker (each stops taking work, then finishes), then Redis. */
   close(): Promise<void>;
 }
@@ -37,12 +40,16 @@ export async function startService(config: Config, logger: Logger, only: readonl
     await redis.quit().catch(() => undefined);
     throw err;
   }
+  // The CLI decides with the running processor's UNDO_WINDOW and the like.
+  const settings = only.includes('processor') ? publishDeskSettings(redis, config, [...only]) : null;
   logger.info({ workers: only }, 'coalition desk running');
   let closing: Promise<void> | null = null;
   return {
     workers: [...only],
+    http: null,
     close() {
       closing ??= (async () => {
+        await settings?.stop();
         await closeAll(closers, logger);
         await redis.quit().catch(() => undefined);
         logger.info('coalition desk stopped');

@@ -20,9 +20,38 @@ export interface DovecotOptions {
   mailDir?: string;
   imapPort?: number;
   lmtpPort?: number;
+  /**
+   * The sandbox: every address logs in with this password and gets its own
+   * mailbox, made by Dovecot on first login or delivery (static passdb and
+   * userdb). `users` is then only the list the banner shows.
+   */
+  anyUserPassword?: string;
+  /** Its own process group, so a Ctrl-C in the terminal reaches only the desk, which stops Dovecot in order. */
+  detached?: boolean;
 }
 
-function conf(runDir: string, mailDir: string, imapPort: number, lmtpPort: number): string {
+function accounts(runDir: string, mailDir: string, anyUserPassword: string | undefined): string {
+  if (anyUserPassword !== undefined) {
+    return `passdb {
+  driver = static
+  args = password=${anyUserPassword}
+}
+userdb {
+  driver = static
+  args = uid=mail gid=mail home=${mailDir}/%d/%n allow_all_users=yes
+}`;
+  }
+  return `passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u ${runDir}/users
+}
+userdb {
+  driver = static
+  args = uid=mail gid=mail home=${mailDir}/%d/%n
+}`;
+}
+
+function conf(runDir: string, mailDir: string, imapPort: number, lmtpPort: number, anyUserPassword?: string): string {
   return `instance_name = coalition-${imapPort}
 base_dir = ${runDir}/run
 state_dir = ${runDir}/state
@@ -45,14 +74,7 @@ passdb {
   master = yes
   result_success = continue
 }
-passdb {
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u ${runDir}/users
-}
-userdb {
-  driver = static
-  args = uid=mail gid=mail home=${mailDir}/%d/%n
-}
+${accounts(runDir, mailDir, anyUserPassword)}
 service imap-login {
   inet_listener imap {
     address = 127.0.0.1
@@ -94,6 +116,8 @@ export class Dovecot {
     readonly imapPort: number,
     readonly lmtpPort: number,
     private readonly users: Map<string, string>,
+    private readonly anyUserPassword: string | undefined,
+    private readonly detached: boolean,
   ) {}
 
   static async start(o: DovecotOptions): Promise<Dovecot> {
@@ -113,8 +137,10 @@ export class Dovecot {
       o.imapPort ?? (await freePort()),
       o.lmtpPort ?? (await freePort()),
       new Map(Object.entries(o.users)),
+      o.anyUserPassword,
+      o.detached ?? false,
     );
-    writeFileSync(join(runDir, 'dovecot.conf'), conf(runDir, mailDir, d.imapPort, d.lmtpPort));
+    writeFileSync(join(runDir, 'dovecot.conf'), conf(runDir, mailDir, d.imapPort, d.lmtpPort, o.anyUserPassword));
     writeFileSync(join(runDir, 'master-users'), `${MASTER.user}:{PLAIN}${MASTER.pass}\n`);
     d.writeUsers();
     await d.run();
@@ -134,12 +160,13 @@ export class Dovecot {
   }
 
   hasUser(address: string): boolean {
-    return this.users.has(address.toLowerCase());
+    return this.anyUserPassword !== undefined || this.users.has(address.toLowerCase());
   }
 
   /** Adds a mailbox at run time (Dovecot re-reads the passwd-file when it changes). */
   addUser(address: string, password: string): void {
     const key = address.toLowerCase();
+    if (this.anyUserPassword !== undefined) return; // every address is a user already
     if (this.users.has(key)) return;
     if (/[:\s]/.test(key)) throw new Error(`not a mailbox name: ${address}`);
     this.users.set(key, password);
@@ -147,7 +174,7 @@ export class Dovecot {
   }
 
   passwordOf(address: string): string | undefined {
-    return this.users.get(address.toLowerCase());
+    return this.anyUserPassword ?? this.users.get(address.toLowerCase());
   }
 
   private writeUsers(): void {
@@ -160,6 +187,7 @@ export class Dovecot {
   private async run(): Promise<void> {
     const child = spawn(DOVECOT_BIN, ['-F', '-c', join(this.runDir, 'dovecot.conf')], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: this.detached,
     });
     this.child = child;
     recordPid(child.pid, `dovecot ${this.runDir}`);
