@@ -115,6 +115,15 @@ export const ConfigSchema = z
      * leave it in the watched folder as it arrived, file it in FOLDER_IGNORED, or forward it to the coordinators.
      */
     UNRELATED_MAIL: z.enum(['leave', 'folder', 'forward']).default('leave'),
+
+    /** The HTTP server (status page, /healthz, /readyz, /metrics): off unless a port is given (0: any free port). */
+    HTTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+    /** Where it listens: loopback unless said otherwise (put a TLS proxy in front of anything else). */
+    HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+    /** Guards the status page and /queues: `Authorization: Bearer …`, or the password of basic auth. Without it they are off. */
+    HTTP_TOKEN: z.string().min(16, 'must be at least 16 characters (e.g. `openssl rand -hex 16`)').optional(),
+    /** Serves the current statement and its signatories at /statement and /statement.json, without a token. */
+    PUBLIC_STATEMENT: z.stringbool().default(false),
   });
 
 /**
@@ -172,7 +181,7 @@ export function crossFieldProblems(raw: Record<string, string>): { variable: str
 export type Config = z.output<typeof ConfigSchema>;
 
 /** Settings whose values never appear in logs or errors. */
-export const SECRET_KEYS = ['IMAP_PASSWORD', 'SMTP_PASSWORD', 'TOKEN_SECRET', 'DKIM_PRIVATE_KEY', 'REDIS_URL'] as const;
+export const SECRET_KEYS = ['IMAP_PASSWORD', 'SMTP_PASSWORD', 'TOKEN_SECRET', 'DKIM_PRIVATE_KEY', 'REDIS_URL', 'HTTP_TOKEN'] as const;
 
 /** True when a real mailbox is configured; otherwise `coalition start` runs the local sandbox. */
 export function hasMailbox(c: Config): boolean {

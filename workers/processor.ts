@@ -134,6 +134,8 @@ export async function startProcessor(o: {
   tuning?: ProcessorTuning;
   /** Called at named points of the flow (metrics; crash tests stop the process there). */
   hook?: FlowHook;
+  /** Called with the outcome of every received message handled (metrics). */
+  onProcessed?: (outcome: string) => void;
 }): Promise<RunningProcessor> {
   const { config, redis } = o;
   const log = o.logger.child({ worker: 'processor' });
@@ -181,6 +183,10 @@ export async function startProcessor(o: {
     },
     { ...workerOpts, connection: tConn },
   );
+  if (o.onProcessed) {
+    const onProcessed = o.onProcessed;
+    inbound.on('completed', (_job, result) => onProcessed(String(result)));
+  }
   for (const w of [inbound, timerWorker]) {
     w.on('failed', (job, err) => log.error({ err, jobId: job?.id, queue: w.name }, 'job failed'));
     w.on('error', (err) => log.warn({ err, queue: w.name }, 'worker error'));

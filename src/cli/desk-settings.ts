@@ -82,3 +82,54 @@ export function withDeskFlow(config: Config, desk: DeskSettings | null): { confi
     note: `using the running desk's ${differ.map((k) => `${k}=${show(k, desk[k])}`).join(', ')} (pid ${desk.pid} on ${desk.host}; this shell says ${differ.map((k) => `${k}=${show(k, config[k])}`).join(', ')})`,
   };
 }
+
+export const ProcessSchema = z.object({
+  host: z.string(),
+  pid: z.number().int(),
+  since: z.string(),
+  workers: z.array(z.string()),
+  /** The watcher lock token of this process (matches the lock's value while it watches). */
+  lockToken: z.string().nullable(),
+  http: z.string().nullable(),
+});
+export type DeskProcess = z.infer<typeof ProcessSchema>;
+
+export function processKey(prefix: string, host: string, pid: number): string {
+  return keyspace(prefix).op('desk', 'process', `${host}.${pid}`);
+}
+
+/** Every process of a desk says it runs, and what, for the status page (gone a minute after it stops). */
+export function publishProcess(
+  redis: Redis,
+  prefix: string,
+  o: { workers: string[]; lockToken: string | null; http: string | null },
+): { stop(): Promise<void> } {
+  const key = processKey(prefix, hostname(), process.pid);
+  const value = JSON.stringify({ host: hostname(), pid: process.pid, since: new Date().toISOString(), ...o } satisfies DeskProcess);
+  const write = (): Promise<unknown> => redis.set(key, value, 'PX', TTL_MS).catch(() => undefined);
+  void write();
+  const timer = setInterval(() => void write(), TTL_MS / 3);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await redis.del(key).catch(() => undefined);
+    },
+  };
+}
+
+/** The processes of the desk on this Redis. */
+export async function readProcesses(redis: Redis, prefix: string): Promise<DeskProcess[]> {
+  const out: DeskProcess[] = [];
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', keyspace(prefix).op('desk', 'process', '*'), 'COUNT', 100);
+    cursor = next;
+    for (const k of keys) {
+      const raw = await redis.get(k);
+      const parsed = raw ? ProcessSchema.safeParse(JSON.parse(raw)) : null;
+      if (parsed?.success) out.push(parsed.data);
+    }
+  } while (cursor !== '0');
+  return out.sort((a, b) => a.since.localeCompare(b.since));
+}

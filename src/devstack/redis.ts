@@ -50,8 +50,8 @@ export class NoRedisServer extends Error {
  * group, so a Ctrl-C in the terminal does not kill it before the desk has
  * drained (the desk stops it itself, after its workers).
  */
-export async function startOwnRedis(o: { detached?: boolean } = {}): Promise<DevRedis & { pid: number; dir: string }> {
-  const port = await freePort();
+export async function startOwnRedis(o: { detached?: boolean; port?: number } = {}): Promise<DevRedis & { pid: number; dir: string; port: number }> {
+  const port = o.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'redis-'));
   const child: ChildProcess = spawn(
     'redis-server',
@@ -83,6 +83,7 @@ export async function startOwnRedis(o: { detached?: boolean } = {}): Promise<Dev
     url,
     pid: child.pid,
     dir,
+    port,
     async stop() {
       child.kill('SIGTERM');
       const t = setTimeout(() => child.kill('SIGKILL'), 5000);

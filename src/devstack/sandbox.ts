@@ -111,6 +111,9 @@ export async function startSandbox(base: Record<string, string | undefined>): Pr
       SMTP_PORT: String(smtp.port),
       SMTP_SECURE: 'false',
       PROCESS_SINCE: new Date(0).toISOString(),
+      // The status page, health and metrics, on a port people can remember, guarded by a token of this run.
+      HTTP_PORT: chosen.HTTP_PORT ?? String(await preferredPort(3080)),
+      HTTP_TOKEN: chosen.HTTP_TOKEN ?? randomBytes(12).toString('hex'),
     };
     let stopped: Promise<void> | null = null;
     return {

@@ -44,7 +44,9 @@ export function sandboxBanner(s: Sandbox, c: Config, o: { statePath: string; for
     `  Desk ${c.COALITION_ADDRESS}; coordinators ${c.COORDINATORS.join(', ')}; each new statement to ${c.COALITION_LIST.join(', ') || 'nobody'}`,
     `  Settings in force: ${settings}`,
     '    (token mode trusts the token in the approval mail alone: development only; decisions take effect after UNDO_WINDOW)',
-    ...(o.httpUrl ? [`  Status page ${o.httpUrl}  (user any, password: the HTTP_TOKEN shown in ${o.statePath})`] : []),
+    ...(o.httpUrl
+      ? [`  Status page ${o.httpUrl}  (any user name, password ${c.HTTP_TOKEN ?? '(HTTP_TOKEN unset: status page off)'}); ${o.httpUrl}metrics, ${o.httpUrl}readyz`]
+      : []),
     `  Every coalition command run in this directory talks to this sandbox (state: ${o.statePath}). Next, in another terminal:`,
     '    npx coalition sandbox send --from drita@shoqata.example.net     a join request from a new organisation',
     '    npx coalition requests                                          what is waiting',
