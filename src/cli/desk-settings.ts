@@ -91,6 +91,8 @@ export const ProcessSchema = z.object({
   /** The watcher lock token of this process (matches the lock's value while it watches). */
   lockToken: z.string().nullable(),
   http: z.string().nullable(),
+  /** This process's IMAP session: connected, disconnected, standby (another watcher holds the lock); null without a watcher. */
+  imap: z.string().nullable().default(null),
 });
 export type DeskProcess = z.infer<typeof ProcessSchema>;
 
@@ -102,15 +104,19 @@ export function processKey(prefix: string, host: string, pid: number): string {
 export function publishProcess(
   redis: Redis,
   prefix: string,
-  o: { workers: string[]; lockToken: string | null; http: string | null },
-): { stop(): Promise<void> } {
+  o: { workers: string[]; lockToken: string | null; http: string | null; imap: string | null },
+): { update(imap: string): void; stop(): Promise<void> } {
   const key = processKey(prefix, hostname(), process.pid);
-  const value = JSON.stringify({ host: hostname(), pid: process.pid, since: new Date().toISOString(), ...o } satisfies DeskProcess);
-  const write = (): Promise<unknown> => redis.set(key, value, 'PX', TTL_MS).catch(() => undefined);
+  const record: DeskProcess = { host: hostname(), pid: process.pid, since: new Date().toISOString(), ...o };
+  const write = (): Promise<unknown> => redis.set(key, JSON.stringify(record), 'PX', TTL_MS).catch(() => undefined);
   void write();
   const timer = setInterval(() => void write(), TTL_MS / 3);
   timer.unref();
   return {
+    update(imap) {
+      record.imap = imap;
+      void write();
+    },
     async stop() {
       clearInterval(timer);
       await redis.del(key).catch(() => undefined);

@@ -4,6 +4,7 @@ import { DeskData } from '../adapters/http/desk-data.ts';
 import { readiness, type WatcherView } from '../adapters/http/health.ts';
 import { DeskMetrics, mailKind } from '../adapters/http/metrics.ts';
 import { startHttp, type RunningHttp } from '../adapters/http/server.ts';
+import { statusRoutes } from '../adapters/http/status.ts';
 import { createRedis } from '../adapters/redis/connection.ts';
 import type { Logger } from '../adapters/log.ts';
 import type { FlowHook } from '../app/flow.ts';
@@ -11,7 +12,8 @@ import { createTriage } from '../app/triage.ts';
 import { startMailer } from '../../workers/mailer.ts';
 import { startProcessor } from '../../workers/processor.ts';
 import { startWatcher, type RunningWatcher } from '../../workers/watcher.ts';
-import { publishDeskSettings, publishProcess } from './desk-settings.ts';
+import { publishDeskSettings, publishProcess, readProcesses } from './desk-settings.ts';
+import { webActions } from './web-actions.ts';
 
 export const WORKERS = ['watcher', 'processor', 'mailer'] as const;
 export type WorkerName = (typeof WORKERS)[number];
@@ -74,6 +76,8 @@ export async function startService(config: Config, logger: Logger, only: readonl
   const probe = httpOn ? new Redis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 2000 }) : null;
   probe?.on('error', () => undefined);
   const view: WatcherView = { lockHeld: false, imapConnected: false };
+  let presence: ReturnType<typeof publishProcess> | null = null;
+  const imapState = (state: string): void => presence?.update(state);
   try {
     // The mailer first: whatever the processor queues can leave at once.
     if (only.includes('mailer')) {
@@ -102,18 +106,22 @@ export async function startService(config: Config, logger: Logger, only: readonl
       w.on('lock-acquired', () => {
         view.lockHeld = true;
         metrics?.lockHeld.set(1);
+        imapState('connecting');
       });
       w.on('lock-lost', () => {
         view.lockHeld = false;
         metrics?.lockHeld.set(0);
+        imapState('standby');
       });
       w.on('connected', () => {
         view.imapConnected = true;
         metrics?.connected();
+        imapState('connected');
       });
-      w.on('disconnected', () => {
+      w.on('disconnected', (reason) => {
         view.imapConnected = false;
         metrics?.disconnected();
+        imapState(`disconnected (${reason})`);
       });
       if (metrics) w.on('filed', (f) => metrics.ingested.inc({ disposition: f.disposition }));
       closers.push({ name: 'watcher', ...bindClose(watcher) });
@@ -134,6 +142,17 @@ export async function startService(config: Config, logger: Logger, only: readonl
             watcher: watcher ? () => ({ lockHeld: watcher?.lock.isHeld ?? false, imapConnected: view.imapConnected }) : null,
             lockKey: data.lockKey,
           }),
+        routes: statusRoutes({
+          token: config.HTTP_TOKEN,
+          publicStatement: config.PUBLIC_STATEMENT,
+          coalitionName: config.COALITION_NAME,
+          coalitionAddress: config.COALITION_ADDRESS,
+          coordinators: config.COORDINATORS,
+          mailbox: config.IMAP_MAILBOX,
+          data,
+          processes: () => readProcesses(redis, config.REDIS_PREFIX),
+          actions: webActions(config, redis, logger),
+        }),
       });
       const h = http;
       closers.push({ name: 'http', close: () => h.close() });
@@ -147,7 +166,13 @@ export async function startService(config: Config, logger: Logger, only: readonl
   }
   // The CLI decides with the running processor's UNDO_WINDOW and the like; the status page names the processes.
   const settings = only.includes('processor') ? publishDeskSettings(redis, config, [...only]) : null;
-  const presence = publishProcess(redis, config.REDIS_PREFIX, { workers: [...only], lockToken: watcher?.lock.token ?? null, http: http?.url ?? null });
+  presence = publishProcess(redis, config.REDIS_PREFIX, {
+    workers: [...only],
+    lockToken: watcher?.lock.token ?? null,
+    http: http?.url ?? null,
+    imap: watcher ? (view.imapConnected ? 'connected' : view.lockHeld ? 'connecting' : 'standby') : null,
+  });
+  const published = presence;
   logger.info({ workers: only, ...(http ? { http: http.url } : {}) }, 'coalition desk running');
   let closing: Promise<void> | null = null;
   return {
@@ -156,7 +181,7 @@ export async function startService(config: Config, logger: Logger, only: readonl
     close() {
       closing ??= (async () => {
         await settings?.stop();
-        await presence.stop();
+        await published.stop();
         await closeAll(closers, logger);
         await data?.close();
         probe?.disconnect();
