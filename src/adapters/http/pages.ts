@@ -341,7 +341,7 @@ export function versionsPage(
   doc: StatementDocument,
   o: { joinAddress: string; from: StatementVersion | null; to: StatementVersion },
 ): TrustedHtml {
-  const text = (v: StatementVersion) => renderStatement(doc, v, 'text', { joinAddress: o.joinAddress }).split('\n');
+  const text = (v: StatementVersion) => renderStatement(doc, v, 'text', { joinAddress: o.joinAddress }).trimEnd().split('\n');
   const diff = o.from ? lineDiff(text(o.from), text(o.to)) : [];
   const changed = diff.filter((d) => d.op !== ' ');
   // Changed lines with one line of context either side.
