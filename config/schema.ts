@@ -124,6 +124,18 @@ export const ConfigSchema = z
     HTTP_TOKEN: z.string().min(16, 'must be at least 16 characters (e.g. `openssl rand -hex 16`)').optional(),
     /** Serves the current statement and its signatories at /statement and /statement.json, without a token. */
     PUBLIC_STATEMENT: z.stringbool().default(false),
+    /** The time zone of the times written in mails (IANA name). */
+    TIME_ZONE: z
+      .string()
+      .default('Europe/Tirane')
+      .refine((tz) => {
+        try {
+          new Intl.DateTimeFormat('en', { timeZone: tz });
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'must be an IANA time zone like Europe/Tirane or UTC'),
   });
 
 /**

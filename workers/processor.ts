@@ -14,6 +14,7 @@ import { HandlebarsTemplates } from '../src/adapters/templates/handlebars.ts';
 import { loadStatementSource } from '../src/adapters/templates/statement-source.ts';
 import { Flow, type FlowHook, type TimerScheduler } from '../src/app/flow.ts';
 import { Processor } from '../src/app/processor.ts';
+import { setMailTimeZone } from '../src/app/mail-catalog.ts';
 import { InboundJob, QUEUES } from '../src/app/queues.ts';
 import { StatementService } from '../src/app/statement-service.ts';
 
@@ -71,6 +72,7 @@ export async function buildFlow(o: {
   const ks = keyspace(config.REDIS_PREFIX);
   const clock = o.clock ?? (() => new Date());
   const secret = await tokenSecret(config, redis, ks);
+  setMailTimeZone(config.TIME_ZONE);
   const templates = HandlebarsTemplates.load({
     coalitionName: config.COALITION_NAME,
     coalitionAddress: config.COALITION_ADDRESS,
