@@ -180,6 +180,26 @@ const ConfigObject = z
     MAIL_CAP_TOTAL: cap('500/1h'),
     /** Received mail larger than this is not attached to approval requests; the mail says where it is instead. */
     ATTACH_ORIGINAL_MAX_BYTES: z.coerce.number().int().min(0).default(2 * 1024 * 1024),
+    /** The HTTP server (status page, /healthz, /readyz, /metrics): off unless a port is given (0: any free port). */
+    HTTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+    /** Where it listens: loopback unless said otherwise (put a TLS proxy in front of anything else). */
+    HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+    /** Guards the status page and /queues: `Authorization: Bearer …`, or the password of basic auth. Without it they are off. */
+    HTTP_TOKEN: z.string().min(16, 'must be at least 16 characters (e.g. `openssl rand -hex 16`)').optional(),
+    /** Serves the current statement and its signatories at /statement and /statement.json, without a token. */
+    PUBLIC_STATEMENT: z.stringbool().default(false),
+    /** The time zone of the times written in mails (IANA name). */
+    TIME_ZONE: z
+      .string()
+      .default('Europe/Tirane')
+      .refine((tz) => {
+        try {
+          new Intl.DateTimeFormat('en', { timeZone: tz });
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'must be an IANA time zone like Europe/Tirane or UTC'),
   });
 
 /**
@@ -453,6 +473,7 @@ export const SECRET_KEYS = [
   'REDIS_URL',
   'OAUTH_CLIENT_SECRET',
   'OAUTH_REFRESH_TOKEN',
+  'HTTP_TOKEN',
 ] as const;
 
 /** True when a real mailbox is configured; otherwise `coalition start` runs the local sandbox. */

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Sets up what `npm test` and `npm start` need, and only what is missing:
 # Dovecot (IMAP+LMTP, for the test harness and the local sandbox), a Redis
-# server when none answers, and node_modules when absent or older than the lock.
+# server when none answers, Debian's Chromium for the browser test (not for
+# `npm start`), and node_modules when absent or older than the lock.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_dovecot=${NEED_DOVECOT:-1}
+# The status page's browser test drives /usr/bin/chromium with playwright-core (which downloads no browser).
+case "${npm_lifecycle_event:-}" in start) default_chromium=0 ;; *) default_chromium=1 ;; esac
+need_chromium=${NEED_CHROMIUM:-$default_chromium}
 say() { printf 'setup: %s\n' "$*" >&2; }
 
 apt_install() {
@@ -21,6 +25,10 @@ apt_install() {
 
 if [ "$need_dovecot" = 1 ] && { [ ! -x /usr/sbin/dovecot ] || [ ! -x /usr/lib/dovecot/imap ] || [ ! -x /usr/lib/dovecot/lmtp ]; }; then
   apt_install dovecot-imapd dovecot-lmtpd
+fi
+
+if [ "$need_chromium" = 1 ] && [ ! -x /usr/bin/chromium ]; then
+  apt_install chromium
 fi
 
 # A Redis must answer at REDIS_URL (default 127.0.0.1:6379); the test harness

@@ -14,6 +14,7 @@ import { HandlebarsTemplates } from '../src/adapters/templates/handlebars.ts';
 import { loadStatementSource } from '../src/adapters/templates/statement-source.ts';
 import { Flow, type FlowHook, type TimerScheduler } from '../src/app/flow.ts';
 import { Processor } from '../src/app/processor.ts';
+import { setMailTimeZone } from '../src/app/mail-catalog.ts';
 import { InboundJob, QUEUES } from '../src/app/queues.ts';
 import { StatementService } from '../src/app/statement-service.ts';
 
@@ -71,6 +72,7 @@ export async function buildFlow(o: {
   const ks = keyspace(config.REDIS_PREFIX);
   const clock = o.clock ?? (() => new Date());
   const secret = await tokenSecret(config, redis, ks);
+  setMailTimeZone(config.TIME_ZONE);
   const templates = HandlebarsTemplates.load({
     coalitionName: config.COALITION_NAME,
     coalitionAddress: config.COALITION_ADDRESS,
@@ -134,6 +136,8 @@ export async function startProcessor(o: {
   tuning?: ProcessorTuning;
   /** Called at named points of the flow (metrics; crash tests stop the process there). */
   hook?: FlowHook;
+  /** Called with the outcome of every received message handled (metrics). */
+  onProcessed?: (outcome: string) => void;
 }): Promise<RunningProcessor> {
   const { config, redis } = o;
   const log = o.logger.child({ worker: 'processor' });
@@ -181,6 +185,10 @@ export async function startProcessor(o: {
     },
     { ...workerOpts, connection: tConn },
   );
+  if (o.onProcessed) {
+    const onProcessed = o.onProcessed;
+    inbound.on('completed', (_job, result) => onProcessed(String(result)));
+  }
   for (const w of [inbound, timerWorker]) {
     w.on('failed', (job, err) => log.error({ err, jobId: job?.id, queue: w.name }, 'job failed'));
     w.on('error', (err) => log.warn({ err, queue: w.name }, 'worker error'));

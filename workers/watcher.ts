@@ -23,6 +23,8 @@ export interface WatcherTuning {
 export interface RunningWatcher {
   watcher: MailboxWatcher;
   parts: IngestParts;
+  /** The lock that lets one watcher at a time follow the mailbox (its token names this instance). */
+  lock: RedisLock;
   /** Two-phase stop: no new mail, the hand-off in flight finishes, lock released, LOGOUT, queue closed. */
   close(): Promise<void>;
 }
@@ -61,6 +63,7 @@ export async function startWatcher(o: {
   return {
     watcher,
     parts,
+    lock,
     close() {
       closing ??= (async () => {
         await watcher.close();

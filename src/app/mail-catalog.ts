@@ -14,21 +14,33 @@ export type Lang = (typeof LANGS)[number];
 /** 'both': Albanian first, then English, in one mail (BILINGUAL=true). */
 export type MailLang = Lang | 'both';
 
-const TIRANA = new Intl.DateTimeFormat('sv-SE', {
-  timeZone: 'Europe/Tirane',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  hourCycle: 'h23',
-});
+function clockIn(timeZone: string): Intl.DateTimeFormat {
+  return new Intl.DateTimeFormat('sv-SE', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  });
+}
 
-/** "2025-03-12 14:05" in Tirana time: unambiguous in both languages. */
+let clock = clockIn('Europe/Tirane');
+let offsetOf = new Intl.DateTimeFormat('en-US', { timeZone: 'Europe/Tirane', timeZoneName: 'shortOffset' });
+
+/** The time zone of every time a mail shows (TIME_ZONE, Europe/Tirane by default); the composition root sets it once. */
+export function setMailTimeZone(timeZone: string): void {
+  clock = clockIn(timeZone);
+  offsetOf = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'shortOffset' });
+}
+
+/** "2025-03-12 14:05 (UTC+1)": the local time of TIME_ZONE with its offset, unambiguous in both languages. */
 export function formatWhen(v: Date | string): string {
   const d = v instanceof Date ? v : /^\d{4}-\d{2}-\d{2}T/.test(v) ? new Date(v) : null;
   if (d === null || Number.isNaN(d.getTime())) return String(v);
-  return TIRANA.format(d);
+  const offset = offsetOf.formatToParts(d).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
+  return `${clock.format(d)} (${offset.replace(/^GMT/, 'UTC').replace(/^UTC[+-]0$/, 'UTC')})`;
 }
 
 const when = z.union([z.date(), z.string()]).transform(formatWhen);

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../../config/load.ts';
 import { CliError } from './io.ts';
+import { useRunningSandbox } from './running-sandbox.ts';
 
 type Register = (program: Command) => void;
 
@@ -10,6 +11,7 @@ type Register = (program: Command) => void;
  */
 const GROUPS: { commands: string[]; load: () => Promise<Register> }[] = [
   { commands: ['start'], load: async () => (await import('./commands/start.ts')).registerStart },
+  { commands: ['sandbox'], load: async () => (await import('./commands/sandbox.ts')).registerSandbox },
   { commands: ['doctor'], load: async () => (await import('./commands/doctor.ts')).registerDoctor },
   { commands: ['parse'], load: async () => (await import('./commands/parse.ts')).registerParse },
   { commands: ['backfill', 'quarantine'], load: async () => (await import('./commands/mailbox.ts')).registerMailbox },
@@ -37,6 +39,8 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const word = argv.find((a) => !a.startsWith('-'));
     const group = GROUPS.find((g) => word !== undefined && g.commands.includes(word));
+    // `start` and `sandbox` run a desk of their own; every other command talks to the sandbox running here, if any.
+    if (group && word !== 'start' && word !== 'sandbox' && !argv.includes('--help') && !argv.includes('-h')) useRunningSandbox();
     for (const g of group ? [group] : GROUPS) (await g.load())(program);
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -38,6 +38,14 @@ export interface DovecotOptions {
   separator?: '.' | '/';
   /** Log every save, copy and expunge with the message's flags (the mail_log plugin): a MOVE expunges without \Deleted. */
   mailLog?: boolean;
+  /**
+   * The sandbox: every address logs in with this password and gets its own
+   * mailbox, made by Dovecot on first login or delivery (static passdb and
+   * userdb). `users` is then only the list the banner shows.
+   */
+  anyUserPassword?: string;
+  /** Its own process group, so a Ctrl-C in the terminal reaches only the desk, which stops Dovecot in order. */
+  detached?: boolean;
 }
 
 /** Dovecot 2.3.19's CAPABILITY after login, with this config; withoutCapabilities removes from it. */
@@ -104,7 +112,28 @@ ${o.scope ? `scope = ${o.scope}\n` : ''}timeout_msecs = 5000
 `;
 }
 
-function conf(runDir: string, mailDir: string, imapPort: number, lmtpPort: number, x: Extras = {}): string {
+function accounts(runDir: string, mailDir: string, anyUserPassword: string | undefined): string {
+  if (anyUserPassword !== undefined) {
+    return `passdb {
+  driver = static
+  args = password=${anyUserPassword}
+}
+userdb {
+  driver = static
+  args = uid=mail gid=mail home=${mailDir}/%d/%n allow_all_users=yes
+}`;
+  }
+  return `passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u ${runDir}/users
+}
+userdb {
+  driver = static
+  args = uid=mail gid=mail home=${mailDir}/%d/%n
+}`;
+}
+
+function conf(runDir: string, mailDir: string, imapPort: number, lmtpPort: number, x: Extras = {}, anyUserPassword?: string): string {
   const e = extras(runDir, x);
   return `instance_name = coalition-${imapPort}
 base_dir = ${runDir}/run
@@ -128,14 +157,7 @@ ${e.rest}${e.passdb}passdb {
   master = yes
   result_success = continue
 }
-passdb {
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u ${runDir}/users
-}
-userdb {
-  driver = static
-  args = uid=mail gid=mail home=${mailDir}/%d/%n
-}
+${accounts(runDir, mailDir, anyUserPassword)}
 service imap-login {
   inet_listener imap {
     address = 127.0.0.1
@@ -178,6 +200,8 @@ export class Dovecot {
     readonly lmtpPort: number,
     private readonly users: Map<string, string>,
     readonly extras: Extras,
+    private readonly anyUserPassword: string | undefined,
+    private readonly detached: boolean,
   ) {}
 
   static async start(o: DovecotOptions): Promise<Dovecot> {
@@ -198,8 +222,10 @@ export class Dovecot {
       o.lmtpPort ?? (await freePort()),
       new Map(Object.entries(o.users)),
       { oauth2: o.oauth2, withoutCapabilities: o.withoutCapabilities, separator: o.separator, mailLog: o.mailLog },
+      o.anyUserPassword,
+      o.detached ?? false,
     );
-    writeFileSync(join(runDir, 'dovecot.conf'), conf(runDir, mailDir, d.imapPort, d.lmtpPort, d.extras));
+    writeFileSync(join(runDir, 'dovecot.conf'), conf(runDir, mailDir, d.imapPort, d.lmtpPort, d.extras, o.anyUserPassword));
     // Read by the auth process, which runs as the dovecot user.
     if (o.oauth2) writeFileSync(join(runDir, 'dovecot-oauth2.conf.ext'), oauth2Conf(o.oauth2), { mode: 0o644 });
     writeFileSync(join(runDir, 'master-users'), `${MASTER.user}:{PLAIN}${MASTER.pass}\n`);
@@ -221,12 +247,13 @@ export class Dovecot {
   }
 
   hasUser(address: string): boolean {
-    return this.users.has(address.toLowerCase());
+    return this.anyUserPassword !== undefined || this.users.has(address.toLowerCase());
   }
 
   /** Adds a mailbox at run time (Dovecot re-reads the passwd-file when it changes). */
   addUser(address: string, password: string): void {
     const key = address.toLowerCase();
+    if (this.anyUserPassword !== undefined) return; // every address is a user already
     if (this.users.has(key)) return;
     if (/[:\s]/.test(key)) throw new Error(`not a mailbox name: ${address}`);
     this.users.set(key, password);
@@ -234,7 +261,7 @@ export class Dovecot {
   }
 
   passwordOf(address: string): string | undefined {
-    return this.users.get(address.toLowerCase());
+    return this.anyUserPassword ?? this.users.get(address.toLowerCase());
   }
 
   private writeUsers(): void {
@@ -247,6 +274,7 @@ export class Dovecot {
   private async run(): Promise<void> {
     const child = spawn(DOVECOT_BIN, ['-F', '-c', join(this.runDir, 'dovecot.conf')], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: this.detached,
     });
     this.child = child;
     recordPid(child.pid, `dovecot ${this.runDir}`);

@@ -17,7 +17,7 @@ export interface DevRedis {
   stop(): Promise<void>;
 }
 
-async function answers(url: string): Promise<boolean> {
+export async function answers(url: string): Promise<boolean> {
   const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
   r.on('error', () => undefined);
   try {
@@ -32,27 +32,63 @@ async function answers(url: string): Promise<boolean> {
 
 export async function startRedis(preferred = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'): Promise<DevRedis> {
   if (await answers(preferred)) return { url: preferred, stop: async () => undefined };
-  const port = await freePort();
+  return startOwnRedis();
+}
+
+/** redis-server is not on this machine (spawning it failed with ENOENT). */
+export class NoRedisServer extends Error {
+  constructor() {
+    super('redis-server is not installed (apt-get install redis-server)');
+    this.name = 'NoRedisServer';
+  }
+}
+
+/**
+ * A throw-away redis-server of this process's own, on a free loopback port,
+ * with no persistence: stop() (or this process's exit) ends it and removes its
+ * directory, so nothing is left behind. `detached` puts it in its own process
+ * group, so a Ctrl-C in the terminal does not kill it before the desk has
+ * drained (the desk stops it itself, after its workers).
+ */
+export async function startOwnRedis(o: { detached?: boolean; port?: number } = {}): Promise<DevRedis & { pid: number; dir: string; port: number }> {
+  const port = o.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'redis-'));
   const child: ChildProcess = spawn(
     'redis-server',
     ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir],
-    { stdio: 'ignore' },
+    { stdio: 'ignore', detached: o.detached ?? false },
   );
+  let missing = false;
+  child.once('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') missing = true;
+  });
   recordPid(child.pid, `redis-server ${port}`);
   const kill = (): void => void child.kill('SIGKILL');
   process.once('exit', kill);
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  child.once('error', () => undefined);
+  const exited = new Promise<void>((r) => {
+    if (child.exitCode !== null || child.signalCode !== null) r();
+    else child.once('exit', () => r());
+    child.once('error', () => r());
+  });
   const url = `redis://127.0.0.1:${port}`;
-  for (let i = 0; i < 50 && !(await answers(url)); i++) await new Promise((r) => setTimeout(r, 100));
-  if (!(await answers(url))) throw new Error('redis-server is not installed or did not start (apt-get install redis-server)');
+  for (let i = 0; i < 50 && !missing && !(await answers(url)); i++) await new Promise((r) => setTimeout(r, 100));
+  if (missing || child.pid === undefined || !(await answers(url))) {
+    child.kill('SIGKILL');
+    process.removeListener('exit', kill);
+    rmSync(dir, { recursive: true, force: true });
+    if (missing || child.pid === undefined) throw new NoRedisServer();
+    throw new Error('redis-server did not start');
+  }
   return {
     url,
     pid: child.pid,
+    dir,
+    port,
     async stop() {
       child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 5000);
       await exited;
+      clearTimeout(t);
       process.removeListener('exit', kill);
       rmSync(dir, { recursive: true, force: true });
     },

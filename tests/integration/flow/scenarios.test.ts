@@ -51,7 +51,7 @@ describe('coordinators deciding by reply', () => {
       from: COORDINATOR_B,
       text: 'REJECT: the Coalition only admits organisations registered in Albania.',
     });
-    const [rejection] = await waitFor(desk.stack, org.address, subjectHas(`About your join request [${ref}]`));
+    const [rejection] = await waitFor(desk.stack, org.address, subjectHas(`Your join request was not approved [${ref}]`));
     expect(await bodyOf(rejection!)).toContain('registered in Albania');
     const r = await desk.processor.store.get(ref);
     expect(r?.status).toBe('rejected');
