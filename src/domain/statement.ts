@@ -229,7 +229,12 @@ export function parseStatementDocument(text: string): StatementDocument {
     paragraphs: before.slice(h),
     signedLabel: blocks[signedAt] as string,
     foundingLines,
-    footer: blocks.slice(signedAt + 2).map((b) => b.replace(/[\w.+-]+@[\w-]+(?:\.[\w-]+)+(?=[^\w-]|$)/, JOIN_ADDRESS)),
+    // The original closes with "*** To join … .**": three asterisks and a space open nothing in Markdown,
+    // so the line showed its asterisks. It is kept as bold, the way it was meant.
+    footer: blocks
+      .slice(signedAt + 2)
+      .map((b) => b.replace(/^\*{3}\s+([\s\S]+?)\s*\*{2}$/, '**$1**'))
+      .map((b) => b.replace(/[\w.+-]+@[\w-]+(?:\.[\w-]+)+(?=[^\w-]|$)/, JOIN_ADDRESS)),
   };
 }
 

@@ -38,9 +38,19 @@ describe('the founding statement', () => {
     expect(founding[0]).toMatchObject({ name: 'Institute for Democracy and Mediation', acronym: 'IDM', city: 'Tirana', source: 'founding' });
   });
 
-  it('renders as Markdown exactly as the original document', () => {
-    const original = readFileSync(join(DEFAULT_TEMPLATES_DIR, 'statement/joint-statement.txt'), 'utf8');
-    expect(renderStatement(document, v1, 'md', opts)).toBe(`${original.trim()}\n`);
+  it('renders as Markdown as the original document, its closing line made valid bold', () => {
+    const original = readFileSync(join(DEFAULT_TEMPLATES_DIR, 'statement/joint-statement.txt'), 'utf8').trim();
+    const md = renderStatement(document, v1, 'md', opts);
+    const [body, closing] = [original.slice(0, original.lastIndexOf('\n\n')), original.slice(original.lastIndexOf('\n\n') + 2)];
+    expect(closing).toMatch(/^\*\*\* To join/);
+    expect(md).toBe(`${body}\n\n**${closing.replace(/^\*\*\* /, '').replace(/\*\*$/, '')}**\n`);
+    // Three asterisks and a space open no emphasis in CommonMark: the old line showed them.
+    expect(md).not.toMatch(/\*\*\* /);
+  });
+
+  it('shows no asterisks of the closing line in text or HTML', () => {
+    expect(renderStatement(document, v1, 'text', opts).split('\n\n').at(-1)).toMatch(/^To join the /);
+    expect(renderStatement(document, v1, 'html', opts)).not.toContain('*');
   });
 
   it('renders as plain text with the signatories numbered as in the original', () => {
@@ -110,10 +120,10 @@ describe('a hostile organisation name', () => {
   it('keeps the emphasis of the invitation to join around the address, with no Markdown asterisks left in HTML', () => {
     const out = renderStatementHtml(document, v1, opts).toHTML();
     expect(out).toContain(
-      '<p><strong>* To join the “CSOs Coalition on OGP Albania” and the Joint Statement please send an email at <a href="mailto:info@idmalbania.org">info@idmalbania.org</a>.</strong></p>',
+      '<p><strong>To join the “CSOs Coalition on OGP Albania” and the Joint Statement please send an email at <a href="mailto:info@idmalbania.org">info@idmalbania.org</a>.</strong></p>',
     );
     expect(out).not.toContain('**');
     // The plain text says the same words.
-    expect(renderStatement(document, v1, 'text', opts)).toContain('* To join the “CSOs Coalition on OGP Albania” and the Joint Statement please send an email at info@idmalbania.org.\n');
+    expect(renderStatement(document, v1, 'text', opts)).toContain('\n\nTo join the “CSOs Coalition on OGP Albania” and the Joint Statement please send an email at info@idmalbania.org.\n');
   });
 });
