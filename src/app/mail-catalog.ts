@@ -184,6 +184,8 @@ export const MAIL_CATALOG = {
     decision: z.enum(['approve', 'reject', 'info', 'undo', 'close']),
     by: text,
     reason: optText,
+    /** A rejection's reason goes to the organisation too (JO: …), or stays among coordinators. */
+    reasonShared: z.boolean().default(false),
     undoDeadline: when.nullable().default(null),
     approvalsSoFar: count.default(0),
     approvalsRequired: z.number().int().min(1).default(1),

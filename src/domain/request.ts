@@ -980,6 +980,7 @@ function decide(b: Builder, e: Extract<FlowEvent, { type: 'decide' }>): void {
     decision: outcome,
     by,
     reason: r.decision?.reason ?? null,
+    reasonShared: r.decision?.shareReason === true,
     undoDeadline: settings.undoWindowMs > 0 ? iso(effectiveAt) : null,
     approvalsSoFar: r.approvals.length,
     approvalsRequired: settings.approvalsRequired,

@@ -36,6 +36,13 @@ describe('the templates as shipped', () => {
     for (const [file, sq] of refs.sq) expect(same('en', refs.en.get(file) ?? []), file).toEqual(same('sq', sq));
   });
 
+  it('tells the coordinators whether a rejection\'s reason was shared with the organisation', () => {
+    const base = { reference: 'REQ-7F3K2', organizationName: 'Qendra X', decision: 'reject' as const, by: 'ana@example.org', reason: 'jashtë fushës' };
+    expect(templates.render('decision_echo', 'sq', { ...base, reasonShared: true }).text).toContain('Arsyeja i dërgohet edhe organizatës.');
+    expect(templates.render('decision_echo', 'sq', { ...base, reasonShared: false }).text).toContain('organizata nuk e sheh');
+    expect(templates.render('decision_echo', 'en', { ...base, reasonShared: false }).html).toContain('the organisation does not see it');
+  });
+
   it('shows an explanation in the language of the mail', () => {
     const vars = { reference: 'REQ-7F3K2', problem: { sq: 'shpjegim shqip', en: 'english explanation' } };
     expect(templates.render('reply_help', 'sq', vars).text).toContain('shpjegim shqip');
