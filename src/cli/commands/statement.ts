@@ -69,7 +69,8 @@ export function registerStatement(program: Command): void {
     .description('print the joint statement (latest version, or --version N)')
     .option('--version <n>', 'statement version number', positiveInt)
     .option('--format <format>', 'text, md or html', 'text')
-    .action(async (o: { version?: number; format: string }) => {
+    .option('--json', 'the version as data: its number, date, change and numbered signatories, with the text')
+    .action(async (o: { version?: number; format: string; json?: boolean }) => {
       if (!['text', 'md', 'html'].includes(o.format)) throw new CliError(`--format must be text, md or html, not "${o.format}"`, 2);
       const source = loadStatementSource();
       await withRedis(async (redis, config) => {
@@ -83,7 +84,9 @@ export function registerStatement(program: Command): void {
         } else {
           version = (await store.current()) ?? foundingVersion(source.founding, new Date());
         }
-        printText(renderStatement(source.document, version, o.format as StatementFormat, { joinAddress: config.COALITION_ADDRESS }));
+        const rendered = renderStatement(source.document, version, o.format as StatementFormat, { joinAddress: config.COALITION_ADDRESS });
+        if (o.json) printJsonLine({ ...version, signatories: version.signatories.map((sig, i) => ({ position: i + 1, ...sig })), text: rendered });
+        else printText(rendered);
       });
     });
 

@@ -210,6 +210,10 @@ it('the statement command prints the registry’s latest version', async () => {
   expect(latest.stdout).toContain('10. Partners Albania (PA) – Tirana\n11. Org B (PA) – Tirana\n12. <script>');
   const v2 = await run(['statement', '--version', '2', '--format', 'html']);
   expect(v2.stdout).toContain('<li>Partners Albania (PA) – Tirana</li>');
+  const asData = JSON.parse((await run(['statement', '--version', '2', '--json'])).stdout) as { number: number; signatories: { position: number; name: string }[]; text: string };
+  expect(asData.number).toBe(2);
+  expect(asData.signatories.at(-1)).toMatchObject({ position: 10, name: 'Partners Albania' });
+  expect(asData.text).toContain('10. Partners Albania (PA) – Tirana');
   const sig = await run(['signatories']);
   expect(sig.stdout).toMatch(/^1\. Institute for Democracy and Mediation \(IDM\) – Tirana {2}\[founding\]$/m);
   const missing = await run(['statement', '--version', '99']);
