@@ -82,25 +82,7 @@ async function arrival(user: string, subject: RegExp, timeoutMs = 30_000): Promi
 }
 
 async function inbox(user: string): Promise<string[]> {
-  const c = new ImapFlow({ host: '127.0.0.1', port: ports.imap, secure: false, doSTARTTLS: false, logger: false, auth: { user, pass: 'sandbox' } });
-  c.on('error', () => undefined);
-  try {
-    await c.connect();
-  } catch {
-    return []; // the mailbox does not exist yet
-  }
-  try {
-    const lock = await c.getMailboxLock('INBOX');
-    try {
-      const subjects: string[] = [];
-      for await (const m of c.fetch('1:*', { envelope: true })) subjects.push(m.envelope?.subject ?? '');
-      return subjects;
-    } finally {
-      lock.release();
-    }
-  } finally {
-    await c.logout().catch(() => undefined);
-  }
+  return (await messages(user)).map((m) => m.subject);
 }
 
 async function eventually(user: string, timeoutMs = 30_000): Promise<string[]> {
