@@ -408,10 +408,13 @@ export async function runFaults(o: FaultOptions): Promise<FaultSummary> {
         violations.push(`${org.name}: approved, listed ${listed} times`);
       }
       if (r.status === 'rejected' && listed !== 0) violations.push(`${org.name}: rejected, but listed`);
-      const answer = r.status === 'approved' ? 'u miratua' : r.status === 'rejected' ? 'Përgjigje për kërkesën' : null;
-      if (answer && inbox.filter((m) => m.subject.includes(answer)).length !== 1) {
+      // The decision's own subject: "… u miratua [REQ]" or "… nuk u miratua [REQ]".
+      const answered = (m: { subject: string }): boolean =>
+        r.status === 'approved' ? m.subject.includes('u miratua') && !m.subject.includes('nuk u miratua') : m.subject.includes('nuk u miratua');
+      const answers = r.status === 'approved' || r.status === 'rejected' ? inbox.filter(answered).length : 1;
+      if (answers !== 1) {
         losses += 1;
-        violations.push(`${org.name}: ${r.status}, but its answer arrived ${inbox.filter((m) => m.subject.includes(answer)).length} times`);
+        violations.push(`${org.name}: ${r.status}, but its answer arrived ${answers} times`);
       }
     }
     for (const [address, mails] of mailboxes) {
