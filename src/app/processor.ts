@@ -38,8 +38,8 @@ import { normaliseName, type StatementVersion } from '../domain/statement.ts';
 import { findTokenRefs, newRequestId, subjectRequestId } from '../domain/token.ts';
 import { understand, type Reading } from '../domain/understand/index.ts';
 import { flowSettings, orgMessageIdLocal, orgThreadRequest, type Flow } from './flow.ts';
-import { mailLanguage, type TemplateName, type TemplateVars } from './mail-catalog.ts';
-import type { InboundJob } from './queues.ts';
+import { mailLanguage, type TemplateName, type TemplateVars } from '../contracts/mail-catalog.ts';
+import type { InboundJob } from '../contracts/queues.ts';
 
 /**
  * The processor's use case: one received message, start to end.
