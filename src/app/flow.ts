@@ -1,8 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { ZodError } from 'zod';
 import type { Config } from '../../config/schema.ts';
-import type { Logger } from '../adapters/log.ts';
-import type { RequestStore } from '../adapters/redis/request-store.ts';
 import { effectId, type TokenUse, type UpdateResult } from '../contracts/requests.ts';
 import { capsFor, type CapCause, type CapSettings, type MailCap } from '../domain/mail-caps.ts';
 import { normaliseAddress } from '../domain/mail.ts';
@@ -20,6 +18,7 @@ import { StatementError, type StatementVersion } from '../domain/statement.ts';
 import { tokenMessageIdLocal } from '../domain/token.ts';
 import { mailLanguage, type TemplateName, type Templates, type TemplateVars } from '../contracts/mail-catalog.ts';
 import type { CappedResult, Outbox, SendResult } from '../contracts/outbox.ts';
+import type { Logger, RequestStore } from './ports.ts';
 import type { StatementService } from './statement-service.ts';
 
 /**

@@ -1,9 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { DNSResolver } from 'mailauth';
 import { ZodError } from 'zod';
-import { verifyDkim } from '../adapters/auth/dkim.ts';
-import { rawHeaderValues } from '../adapters/auth/headers.ts';
-import { htmlToPlainText, MimeError, parseRawIsolated } from '../adapters/mime/index.ts';
 import {
   authorizeReply,
   checkAuthenticationResults,
@@ -40,6 +36,7 @@ import { understand, type Reading } from '../domain/understand/index.ts';
 import { flowSettings, orgMessageIdLocal, orgThreadRequest, type Flow } from './flow.ts';
 import { mailLanguage, type TemplateName, type TemplateVars } from '../contracts/mail-catalog.ts';
 import type { InboundJob } from '../contracts/queues.ts';
+import { UnreadableMail, type MailReader, type SenderAuthenticity } from './ports.ts';
 
 /**
  * The processor's use case: one received message, start to end.
@@ -72,7 +69,8 @@ export interface ProcessorDeps {
   flow: Flow;
   spool: { get(key: string): Promise<Buffer | null>; delete(key: string): Promise<boolean> };
   registry: { current(): Promise<StatementVersion | null> };
-  resolver?: DNSResolver | undefined;
+  reader: MailReader;
+  authenticity: SenderAuthenticity;
 }
 
 export type InboundOutcome =
@@ -119,11 +117,11 @@ function plainAddress(address: string): string {
  * The text a reader of the mail sees: its text part when it has one; for HTML-only mail, the HTML
  * without what is hidden (display:none, zero-size text …), which the MIME adapter's text still holds.
  */
-export function readableText(mail: MailInput): string {
+export function readableText(mail: MailInput, htmlText: (html: string) => string): string {
   if (mail.html === null) return mail.text;
-  const converted = htmlToPlainText(mail.html).replace(/\r\n/g, '\n').trim();
+  const converted = htmlText(mail.html).replace(/\r\n/g, '\n').trim();
   if (mail.text.trim() !== '' && mail.text.trim() !== converted) return mail.text;
-  return htmlToPlainText(visibleHtml(mail.html));
+  return htmlText(visibleHtml(mail.html));
 }
 
 export class Processor {
@@ -147,10 +145,11 @@ export class Processor {
     }
     let outcome: InboundOutcome;
     try {
-      const mail = await parseRawIsolated(raw);
-      outcome = await this.route(mail, raw, job);
+      const read = await this.d.reader.read(raw);
+      if (!read.ok) throw new UnreadableMail(read.reason);
+      outcome = await this.route(read.mail, raw, job);
     } catch (err) {
-      if (!(err instanceof MimeError)) throw err;
+      if (!(err instanceof UnreadableMail)) throw err;
       this.log.warn({ key: job.key, err }, 'unreadable message left alone');
       outcome = 'unreadable';
     }
@@ -196,14 +195,14 @@ export class Processor {
       const r = await this.f.d.store.get(threaded);
       if (r && r.replyAddress && from === r.replyAddress) {
         if (r.kind === 'withdrawal' && r.status === 'awaiting_confirmation') {
-          const cmd = parseReplyCommand(readableText(mail));
+          const cmd = parseReplyCommand(readableText(mail, this.d.reader.htmlText));
           const answer = cmd.type === 'approve' ? 'confirm' : cmd.type === 'reject' ? 'deny' : 'unclear';
           await this.f.apply(r.id, { type: 'contact_answer', from, answer, via: messageRef }, { cause: from });
           return 'org_reply';
         }
         if (r.kind === 'join' && OPEN_STATUSES.includes(r.status)) {
           const read = reading.organization ?? { name: null, acronym: null, city: null, website: null };
-          const lines = readFieldLines(readableText(mail));
+          const lines = readFieldLines(readableText(mail, this.d.reader.htmlText));
           const org = {
             name: lines.name ?? read.name,
             acronym: lines.acronym ?? read.acronym,
@@ -273,11 +272,11 @@ export class Processor {
     if (!domain) return false;
     const config = this.config;
     if (config.AUTHSERV_ID) {
-      return checkAuthenticationResults(rawHeaderValues(raw, 'authentication-results'), config.AUTHSERV_ID, domain).ok;
+      return checkAuthenticationResults(this.d.authenticity.authenticationResults(raw), config.AUTHSERV_ID, domain).ok;
     }
     if (!(mail.headers['dkim-signature'] ?? []).length) return false;
     try {
-      return checkDkimEvidence(await verifyDkim(raw, this.d.resolver), domain).ok;
+      return checkDkimEvidence(await this.d.authenticity.verifyDkim(raw), domain).ok;
     } catch (err) {
       this.log.warn({ err }, 'DKIM check of a request failed');
       return false;
@@ -294,7 +293,7 @@ export class Processor {
   ): Promise<InboundOutcome> {
     const config = this.config;
     const dkim =
-      config.COORDINATOR_AUTH === 'dkim' && !config.AUTHSERV_ID ? await verifyDkim(raw, this.d.resolver) : undefined;
+      config.COORDINATOR_AUTH === 'dkim' && !config.AUTHSERV_ID ? await this.d.authenticity.verifyDkim(raw) : undefined;
     const verdict = authorizeReply({
       mail,
       coordinators: config.COORDINATORS,
@@ -302,7 +301,7 @@ export class Processor {
       secret: this.f.d.secret,
       authservId: config.AUTHSERV_ID,
       // As received: the parsed headers have sender-written encoded words decoded into them.
-      authenticationResults: config.AUTHSERV_ID ? rawHeaderValues(raw, 'authentication-results') : undefined,
+      authenticationResults: config.AUTHSERV_ID ? this.d.authenticity.authenticationResults(raw) : undefined,
       dkim,
     });
     // Addresses only: a display name is the sender's own text, and never reaches a coordinator or an audit line.
@@ -363,7 +362,7 @@ export class Processor {
       this.log.warn({ key: job.key, requestId: verdict.ref.requestId }, 'decision for an unknown request ignored');
       return 'unknown_request';
     }
-    const cmd = parseReplyCommand(readableText(mail));
+    const cmd = parseReplyCommand(readableText(mail, this.d.reader.htmlText));
     const by = verdict.coordinator;
     const via = messageRef;
     const nonce = verdict.ref.nonce;

@@ -8,7 +8,7 @@ import { messageKey } from '../../../src/adapters/imap/message-key.ts';
 import { silentLogger, type Logger } from '../../../src/adapters/log.ts';
 import { keyspace } from '../../../src/adapters/redis/keys.ts';
 import { QUEUES } from '../../../src/contracts/queues.ts';
-import { createTriage } from '../../../src/app/triage.ts';
+import { createTriage } from '../../../workers/ports.ts';
 import { startMailer, type Mailer } from '../../../workers/mailer.ts';
 import { startProcessor, type RunningProcessor } from '../../../workers/processor.ts';
 import { startWatcher, type RunningWatcher } from '../../../workers/watcher.ts';

@@ -4,7 +4,7 @@ import { silentLogger } from '../../../src/adapters/log.ts';
 import { Flow } from '../../../src/app/flow.ts';
 import type { Templates } from '../../../src/contracts/mail-catalog.ts';
 import { OutgoingMailSchema, type Outbox } from '../../../src/contracts/outbox.ts';
-import { Processor } from '../../../src/app/processor.ts';
+import { Processor } from '../../../workers/ports.ts';
 import type { InboundJob } from '../../../src/contracts/queues.ts';
 import type { RequestRecord } from '../../../src/domain/request.ts';
 

@@ -5,7 +5,7 @@ import { parseRaw } from '../../../src/adapters/mime/index.ts';
 import { HandlebarsTemplates } from '../../../src/adapters/templates/handlebars.ts';
 import { Flow } from '../../../src/app/flow.ts';
 import { OutgoingMailSchema, type Outbox } from '../../../src/contracts/outbox.ts';
-import { Processor } from '../../../src/app/processor.ts';
+import { Processor } from '../../../workers/ports.ts';
 import type { InboundJob } from '../../../src/contracts/queues.ts';
 import { readDeliveryReport, ourOrganisationMail, outcomeOf } from '../../../src/domain/delivery-report.ts';
 import type { OutgoingMail } from '../../../src/domain/outgoing.ts';
