@@ -51,6 +51,10 @@ export type WiredProcessorDeps = Omit<ProcessorDeps, 'reader' | 'authenticity'> 
 export class Processor extends ProcessorUseCase {
   constructor(d: WiredProcessorDeps) {
     const { resolver, ...rest } = d;
-    super({ ...rest, reader: d.reader ?? mimeMailReader, authenticity: d.authenticity ?? senderAuthenticity(resolver) });
+    super({
+      ...rest,
+      reader: d.reader ?? mimeMailReader,
+      authenticity: d.authenticity ?? senderAuthenticity(resolver),
+    });
   }
 }
