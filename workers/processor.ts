@@ -13,10 +13,10 @@ import { BullOutbox } from '../src/adapters/smtp/outbox.ts';
 import { HandlebarsTemplates } from '../src/adapters/templates/handlebars.ts';
 import { loadStatementSource } from '../src/adapters/templates/statement-source.ts';
 import { Flow, type FlowHook, type TimerScheduler } from '../src/app/flow.ts';
-import { Processor } from '../src/app/processor.ts';
-import { setMailTimeZone } from '../src/app/mail-catalog.ts';
-import { InboundJob, QUEUES } from '../src/app/queues.ts';
+import { setMailTimeZone } from '../src/contracts/mail-catalog.ts';
+import { InboundJob, QUEUES } from '../src/contracts/queues.ts';
 import { StatementService } from '../src/app/statement-service.ts';
+import { Processor } from './ports.ts';
 
 /** A timer job carries ids only; the handler re-reads the request. */
 export const TimerJob = z.object({

@@ -1,8 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { ZodError } from 'zod';
 import type { Config } from '../../config/schema.ts';
-import type { Logger } from '../adapters/log.ts';
-import { effectId, type RequestStore, type TokenUse, type UpdateResult } from '../adapters/redis/request-store.ts';
+import { effectId, type TokenUse, type UpdateResult } from '../contracts/requests.ts';
 import { capsFor, type CapCause, type CapSettings, type MailCap } from '../domain/mail-caps.ts';
 import { normaliseAddress } from '../domain/mail.ts';
 import type { OutgoingAttachment, OutgoingMail } from '../domain/outgoing.ts';
@@ -17,8 +16,9 @@ import {
 } from '../domain/request.ts';
 import { StatementError, type StatementVersion } from '../domain/statement.ts';
 import { tokenMessageIdLocal } from '../domain/token.ts';
-import { mailLanguage, type TemplateName, type Templates, type TemplateVars } from './mail-catalog.ts';
-import type { Outbox, SendResult } from './outbox.ts';
+import { mailLanguage, type TemplateName, type Templates, type TemplateVars } from '../contracts/mail-catalog.ts';
+import type { CappedResult, Outbox, SendResult } from '../contracts/outbox.ts';
+import type { Logger, RequestStore } from './ports.ts';
 import type { StatementService } from './statement-service.ts';
 
 /**
@@ -42,9 +42,6 @@ export interface TimerScheduler {
  */
 export type FlowPoint = 'created' | 'applied' | 'effect' | 'processed';
 export type FlowHook = (point: FlowPoint, detail: string) => void | Promise<void>;
-
-/** A mail over one of its caps: recorded, never sent. */
-export type CappedResult = { status: 'capped'; jobId: string; bucket: string };
 
 /**
  * The outbox, with the caps on automatic mail (src/domain/mail-caps.ts). An outbox without `sendCapped`

@@ -1,20 +1,17 @@
 import { createHash } from 'node:crypto';
-import type { DNSResolver } from 'mailauth';
 import { ZodError } from 'zod';
-import { verifyDkim } from '../adapters/auth/dkim.ts';
-import { rawHeaderValues } from '../adapters/auth/headers.ts';
-import { htmlToPlainText, MimeError, parseRawIsolated } from '../adapters/mime/index.ts';
 import {
   authorizeReply,
   checkAuthenticationResults,
   checkDkimEvidence,
   coordinatorSender,
   explainAuthFailure,
+  type AuthVerdict,
 } from '../domain/coordinator-auth.ts';
 import type { CapCause } from '../domain/mail-caps.ts';
 import { domainOf, normaliseAddress, type MailInput } from '../domain/mail.ts';
 import type { OutgoingMail } from '../domain/outgoing.ts';
-import { parseReplyCommand, readFieldLines, visibleHtml } from '../domain/reply-command.ts';
+import { parseReplyCommand, readFieldLines, visibleHtml, type ReplyCommand } from '../domain/reply-command.ts';
 import {
   createPossibleRequest,
   createRequest,
@@ -38,8 +35,9 @@ import { normaliseName, type StatementVersion } from '../domain/statement.ts';
 import { findTokenRefs, newRequestId, subjectRequestId } from '../domain/token.ts';
 import { understand, type Reading } from '../domain/understand/index.ts';
 import { flowSettings, orgMessageIdLocal, orgThreadRequest, type Flow } from './flow.ts';
-import { mailLanguage, type TemplateName, type TemplateVars } from './mail-catalog.ts';
-import type { InboundJob } from './queues.ts';
+import { mailLanguage, type TemplateName, type TemplateVars } from '../contracts/mail-catalog.ts';
+import type { InboundJob } from '../contracts/queues.ts';
+import { UnreadableMail, type MailReader, type SenderAuthenticity } from './ports.ts';
 
 /**
  * The processor's use case: one received message, start to end.
@@ -72,7 +70,8 @@ export interface ProcessorDeps {
   flow: Flow;
   spool: { get(key: string): Promise<Buffer | null>; delete(key: string): Promise<boolean> };
   registry: { current(): Promise<StatementVersion | null> };
-  resolver?: DNSResolver | undefined;
+  reader: MailReader;
+  authenticity: SenderAuthenticity;
 }
 
 export type InboundOutcome =
@@ -119,11 +118,37 @@ function plainAddress(address: string): string {
  * The text a reader of the mail sees: its text part when it has one; for HTML-only mail, the HTML
  * without what is hidden (display:none, zero-size text …), which the MIME adapter's text still holds.
  */
-export function readableText(mail: MailInput): string {
+export function readableText(mail: MailInput, htmlText: (html: string) => string): string {
   if (mail.html === null) return mail.text;
-  const converted = htmlToPlainText(mail.html).replace(/\r\n/g, '\n').trim();
+  const converted = htmlText(mail.html).replace(/\r\n/g, '\n').trim();
   if (mail.text.trim() !== '' && mail.text.trim() !== converted) return mail.text;
-  return htmlToPlainText(visibleHtml(mail.html));
+  return htmlText(visibleHtml(mail.html));
+}
+
+/** What a coordinator's reply command asks of the request (a reply to a possible-request mail opens or closes it). */
+function replyEvent(cmd: ReplyCommand, nonce: string, by: string, via: string): FlowEvent {
+  // A reply to a possible-request mail opens or closes it, whatever happened meanwhile: never an approval.
+  const possible = isPossibleNonce(nonce);
+  switch (cmd.type) {
+    case 'approve':
+      return possible
+        ? { type: 'open', by, corrections: cmd.corrections, via }
+        : { type: 'decide', by, decision: 'approve', corrections: cmd.corrections, via, nonce };
+    case 'open':
+      return { type: 'open', by, corrections: cmd.corrections, via };
+    case 'reject':
+      return possible
+        ? { type: 'close', by, reason: cmd.reason, via }
+        : { type: 'decide', by, decision: 'reject', reason: cmd.reason, shareReason: cmd.shareReason, via, nonce };
+    case 'info':
+      return { type: 'info', by, question: cmd.question, via };
+    case 'undo':
+      return { type: 'undo', by, via };
+    case 'correct':
+      return { type: 'correct', by, corrections: cmd.corrections, via };
+    case 'unclear':
+      return { type: 'unclear', by, problem: cmd.problem, via };
+  }
 }
 
 export class Processor {
@@ -147,10 +172,11 @@ export class Processor {
     }
     let outcome: InboundOutcome;
     try {
-      const mail = await parseRawIsolated(raw);
-      outcome = await this.route(mail, raw, job);
+      const read = await this.d.reader.read(raw);
+      if (!read.ok) throw new UnreadableMail(read.reason);
+      outcome = await this.route(read.mail, raw, job);
     } catch (err) {
-      if (!(err instanceof MimeError)) throw err;
+      if (!(err instanceof UnreadableMail)) throw err;
       this.log.warn({ key: job.key, err }, 'unreadable message left alone');
       outcome = 'unreadable';
     }
@@ -196,14 +222,14 @@ export class Processor {
       const r = await this.f.d.store.get(threaded);
       if (r && r.replyAddress && from === r.replyAddress) {
         if (r.kind === 'withdrawal' && r.status === 'awaiting_confirmation') {
-          const cmd = parseReplyCommand(readableText(mail));
+          const cmd = parseReplyCommand(readableText(mail, this.d.reader.htmlText));
           const answer = cmd.type === 'approve' ? 'confirm' : cmd.type === 'reject' ? 'deny' : 'unclear';
           await this.f.apply(r.id, { type: 'contact_answer', from, answer, via: messageRef }, { cause: from });
           return 'org_reply';
         }
         if (r.kind === 'join' && OPEN_STATUSES.includes(r.status)) {
           const read = reading.organization ?? { name: null, acronym: null, city: null, website: null };
-          const lines = readFieldLines(readableText(mail));
+          const lines = readFieldLines(readableText(mail, this.d.reader.htmlText));
           const org = {
             name: lines.name ?? read.name,
             acronym: lines.acronym ?? read.acronym,
@@ -273,11 +299,11 @@ export class Processor {
     if (!domain) return false;
     const config = this.config;
     if (config.AUTHSERV_ID) {
-      return checkAuthenticationResults(rawHeaderValues(raw, 'authentication-results'), config.AUTHSERV_ID, domain).ok;
+      return checkAuthenticationResults(this.d.authenticity.authenticationResults(raw), config.AUTHSERV_ID, domain).ok;
     }
     if (!(mail.headers['dkim-signature'] ?? []).length) return false;
     try {
-      return checkDkimEvidence(await verifyDkim(raw, this.d.resolver), domain).ok;
+      return checkDkimEvidence(await this.d.authenticity.verifyDkim(raw), domain).ok;
     } catch (err) {
       this.log.warn({ err }, 'DKIM check of a request failed');
       return false;
@@ -286,25 +312,17 @@ export class Processor {
 
   // ------------------------------------------------------------ coordinators
 
+  /**
+   * A coordinator's reply, in four parts: who sent it (authenticate), what happens when that is not proved
+   * (refused: audit and a limited warning), what it says (replyEvent), and the transition it makes.
+   */
   private async coordinatorReply(
     mail: MailInput,
     raw: Buffer,
     job: InboundJob,
     messageRef: string,
   ): Promise<InboundOutcome> {
-    const config = this.config;
-    const dkim =
-      config.COORDINATOR_AUTH === 'dkim' && !config.AUTHSERV_ID ? await verifyDkim(raw, this.d.resolver) : undefined;
-    const verdict = authorizeReply({
-      mail,
-      coordinators: config.COORDINATORS,
-      mode: config.COORDINATOR_AUTH,
-      secret: this.f.d.secret,
-      authservId: config.AUTHSERV_ID,
-      // As received: the parsed headers have sender-written encoded words decoded into them.
-      authenticationResults: config.AUTHSERV_ID ? rawHeaderValues(raw, 'authentication-results') : undefined,
-      dkim,
-    });
+    const verdict = await this.authenticate(mail, raw);
     // Addresses only: a display name is the sender's own text, and never reaches a coordinator or an audit line.
     const fromText = mail.from.map((a) => plainAddress(normaliseAddress(a.address))).join(', ') || '(no From)';
     if (!verdict.ok && verdict.reason === 'no_token' && this.answersOurNotice(mail)) {
@@ -327,35 +345,7 @@ export class Processor {
         },
         'decision refused: not authenticated',
       );
-      const requestId = verdict.requestId ?? subjectRequestId(mail.subject);
-      const known = requestId ? await this.f.d.store.get(requestId) : null;
-      if (known) {
-        await this.f.d.store.audit(
-          known.id,
-          {
-            event: 'unauthenticated_attempt',
-            by: fromText,
-            via: messageRef,
-            detail: `${verdict.reason}: ${verdict.detail}`,
-          },
-          this.f.d.clock(),
-        );
-      }
-      // One warning per address, request and failure per hour, and all of them within MAIL_CAP_WARNINGS: a forger
-      // changing display names or addresses cannot flood the coordinators (every attempt is still logged and, for
-      // a known request, audited). The warning quotes nothing the forger wrote but the address.
-      const hour = Math.floor(this.f.d.clock().getTime() / 3_600_000);
-      const warningKey = `${fromText.toLowerCase()}|${known?.id ?? '-'}|${verdict.reason}|${verdict.detail}|${hour}`;
-      await this.sendToCoordinators(
-        inboundMailId(warningKey, 'unauthenticated_attempt'),
-        'unauthenticated_attempt',
-        {
-          reference: known?.id ?? null,
-          from: fromText,
-          reason: explainAuthFailure(verdict.reason, verdict.reason === 'not_a_coordinator' ? `${fromText} is not a coordinator` : verdict.detail),
-        },
-        { warning: true, requestId: known?.id ?? null },
-      );
+      await this.refused(mail, verdict, fromText, messageRef);
       return 'unauthenticated';
     }
     const request = await this.f.d.store.get(verdict.ref.requestId);
@@ -363,40 +353,11 @@ export class Processor {
       this.log.warn({ key: job.key, requestId: verdict.ref.requestId }, 'decision for an unknown request ignored');
       return 'unknown_request';
     }
-    const cmd = parseReplyCommand(readableText(mail));
+    const cmd = parseReplyCommand(readableText(mail, this.d.reader.htmlText));
     const by = verdict.coordinator;
     const via = messageRef;
     const nonce = verdict.ref.nonce;
-    // A reply to a possible-request mail opens or closes it, whatever happened meanwhile: never an approval.
-    const possible = isPossibleNonce(verdict.ref.nonce);
-    let event: FlowEvent;
-    switch (cmd.type) {
-      case 'approve':
-        event = possible
-          ? { type: 'open', by, corrections: cmd.corrections, via }
-          : { type: 'decide', by, decision: 'approve', corrections: cmd.corrections, via, nonce };
-        break;
-      case 'open':
-        event = { type: 'open', by, corrections: cmd.corrections, via };
-        break;
-      case 'reject':
-        event = possible
-          ? { type: 'close', by, reason: cmd.reason, via }
-          : { type: 'decide', by, decision: 'reject', reason: cmd.reason, shareReason: cmd.shareReason, via, nonce };
-        break;
-      case 'info':
-        event = { type: 'info', by, question: cmd.question, via };
-        break;
-      case 'undo':
-        event = { type: 'undo', by, via };
-        break;
-      case 'correct':
-        event = { type: 'correct', by, corrections: cmd.corrections, via };
-        break;
-      case 'unclear':
-        event = { type: 'unclear', by, problem: cmd.problem, via };
-        break;
-    }
+    const event = replyEvent(cmd, nonce, by, via);
     const res = await this.f.apply(request.id, event, {
       tokenUse: { coordinator: by, replyMessageId: messageRef, requestId: request.id },
       // A reply to one of our help mails (nonce h…) is never answered with another: no loop with an autoresponder.
@@ -412,6 +373,61 @@ export class Processor {
     }
     this.log.info({ requestId: request.id, by, command: cmd.type, via: verdict.via }, 'coordinator reply applied');
     return 'decision';
+  }
+
+  /** Who may decide (src/domain/coordinator-auth.ts), with the evidence COORDINATOR_AUTH and AUTHSERV_ID call for. */
+  private async authenticate(mail: MailInput, raw: Buffer): Promise<AuthVerdict> {
+    const config = this.config;
+    const dkim =
+      config.COORDINATOR_AUTH === 'dkim' && !config.AUTHSERV_ID ? await this.d.authenticity.verifyDkim(raw) : undefined;
+    return authorizeReply({
+      mail,
+      coordinators: config.COORDINATORS,
+      mode: config.COORDINATOR_AUTH,
+      secret: this.f.d.secret,
+      authservId: config.AUTHSERV_ID,
+      // As received: the parsed headers have sender-written encoded words decoded into them.
+      authenticationResults: config.AUTHSERV_ID ? this.d.authenticity.authenticationResults(raw) : undefined,
+      dkim,
+    });
+  }
+
+  /** A reply that could not be proved a coordinator's: audited on a known request, the coordinators warned within limits. */
+  private async refused(
+    mail: MailInput,
+    verdict: Extract<AuthVerdict, { ok: false }>,
+    fromText: string,
+    messageRef: string,
+  ): Promise<void> {
+    const requestId = verdict.requestId ?? subjectRequestId(mail.subject);
+    const known = requestId ? await this.f.d.store.get(requestId) : null;
+    if (known) {
+      await this.f.d.store.audit(
+        known.id,
+        {
+          event: 'unauthenticated_attempt',
+          by: fromText,
+          via: messageRef,
+          detail: `${verdict.reason}: ${verdict.detail}`,
+        },
+        this.f.d.clock(),
+      );
+    }
+    // One warning per address, request and failure per hour, and all of them within MAIL_CAP_WARNINGS: a forger
+    // changing display names or addresses cannot flood the coordinators (every attempt is still logged and, for
+    // a known request, audited). The warning quotes nothing the forger wrote but the address.
+    const hour = Math.floor(this.f.d.clock().getTime() / 3_600_000);
+    const warningKey = `${fromText.toLowerCase()}|${known?.id ?? '-'}|${verdict.reason}|${verdict.detail}|${hour}`;
+    await this.sendToCoordinators(
+      inboundMailId(warningKey, 'unauthenticated_attempt'),
+      'unauthenticated_attempt',
+      {
+        reference: known?.id ?? null,
+        from: fromText,
+        reason: explainAuthFailure(verdict.reason, verdict.reason === 'not_a_coordinator' ? `${fromText} is not a coordinator` : verdict.detail),
+      },
+      { warning: true, requestId: known?.id ?? null },
+    );
   }
 
   // ------------------------------------------------------------ organisations

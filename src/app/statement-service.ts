@@ -9,8 +9,8 @@ import {
   type StatementDocument,
   type StatementVersion,
 } from '../domain/statement.ts';
-import { mailLanguage, type Templates } from './mail-catalog.ts';
-import type { Outbox } from './outbox.ts';
+import { mailLanguage, type Templates } from '../contracts/mail-catalog.ts';
+import type { Outbox } from '../contracts/outbox.ts';
 
 /** The registry port (RegistryStore in src/adapters/redis implements it). */
 export interface StatementRegistry {

@@ -1,7 +1,7 @@
 import type { Config } from '../../config/schema.ts';
-import { MimeError, parseRawIsolated } from '../adapters/mime/index.ts';
 import { decideDisposition, headerMessageIds, type Disposition } from '../domain/disposition.ts';
 import { understand } from '../domain/understand/index.ts';
+import type { MailReader } from './ports.ts';
 
 export interface TriageResult {
   disposition: Disposition;
@@ -17,15 +17,19 @@ export type Triage = (raw: Buffer) => Promise<TriageResult>;
  * business. The processor reads it again in full; this only decides the
  * folder, and never throws: unreadable mail is quarantined.
  */
-export function createTriage(config: Pick<Config, 'COALITION_ADDRESS' | 'COORDINATORS' | 'UNRELATED_MAIL'>): Triage {
+export function createTriage(
+  config: Pick<Config, 'COALITION_ADDRESS' | 'COORDINATORS' | 'UNRELATED_MAIL'>,
+  reader: Pick<MailReader, 'read'>,
+): Triage {
   const ctx = { coalitionAddress: config.COALITION_ADDRESS, coordinators: config.COORDINATORS, unrelatedMail: config.UNRELATED_MAIL };
   return async (raw) => {
     let mail;
     try {
-      mail = await parseRawIsolated(raw);
+      const read = await reader.read(raw);
+      if (!read.ok) return { disposition: 'quarantine', reason: `unreadable: ${read.reason}`, messageId: null };
+      mail = read.mail;
     } catch (err) {
-      const reason = err instanceof MimeError ? `unreadable: ${err.message}` : `unreadable: ${(err as Error).message}`;
-      return { disposition: 'quarantine', reason, messageId: null };
+      return { disposition: 'quarantine', reason: `unreadable: ${(err as Error).message}`, messageId: null };
     }
     try {
       const reading = understand(mail, { coalitionAddress: config.COALITION_ADDRESS, knownCoordinators: config.COORDINATORS });

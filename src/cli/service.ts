@@ -8,7 +8,7 @@ import { statusRoutes } from '../adapters/http/status.ts';
 import { createRedis } from '../adapters/redis/connection.ts';
 import type { Logger } from '../adapters/log.ts';
 import type { FlowHook } from '../app/flow.ts';
-import { createTriage } from '../app/triage.ts';
+import { createTriage } from '../../workers/ports.ts';
 import { startMailer } from '../../workers/mailer.ts';
 import { startProcessor } from '../../workers/processor.ts';
 import { startWatcher, type RunningWatcher } from '../../workers/watcher.ts';

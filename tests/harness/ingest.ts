@@ -6,7 +6,7 @@ import { loadConfig } from '../../config/load.ts';
 import type { Config } from '../../config/schema.ts';
 import type { Triage } from '../../src/adapters/imap/ingest.ts';
 import type { Logger } from '../../src/adapters/log.ts';
-import { QUEUES } from '../../src/app/queues.ts';
+import { QUEUES } from '../../src/contracts/queues.ts';
 import { keyspace } from '../../src/adapters/redis/keys.ts';
 import { imapAs } from './mailbox.ts';
 import { INFO, type Stack } from './stack.ts';

@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { QUEUES } from '../../app/queues.ts';
+import { QUEUES } from '../../contracts/queues.ts';
 import { REQUEST_STATUSES, type RequestRecord } from '../../domain/request.ts';
 import { foundingVersion, type StatementDocument, type StatementVersion } from '../../domain/statement.ts';
 import { ingestKeys } from '../imap/wiring.ts';

@@ -1,6 +1,6 @@
 import type { FetchMessageObject, ImapFlow } from 'imapflow';
 import type { Logger } from '../log.ts';
-import { InboundJob } from '../../app/queues.ts';
+import { InboundJob } from '../../contracts/queues.ts';
 import { MailboxError } from './connect.ts';
 import { placeOf, type Disposition, type FolderNames } from './folders.ts';
 import type { HandOffResult, IngestLedger, SeenRecord } from './ledger.ts';

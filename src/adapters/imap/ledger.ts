@@ -1,6 +1,6 @@
 import { Job, type JobsOptions, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { InboundJob } from '../../app/queues.ts';
+import type { InboundJob } from '../../contracts/queues.ts';
 import type { Keyspace } from '../redis/keys.ts';
 import type { Disposition } from './folders.ts';
 import type { Spool } from './spool.ts';

@@ -1,7 +1,7 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../../../config/schema.ts';
-import { QUEUES } from '../../app/queues.ts';
+import { QUEUES } from '../../contracts/queues.ts';
 import type { Logger } from '../log.ts';
 import { keyspace, type Keyspace } from '../redis/keys.ts';
 import { CheckpointStore, resolveProcessSince } from './checkpoint.ts';

@@ -8,6 +8,7 @@ import {
   type RequestStatus,
   type TransitionResult,
 } from '../../domain/request.ts';
+import { effectId, type TokenUse, type UpdateResult } from '../../contracts/requests.ts';
 import type { Keyspace } from './keys.ts';
 
 /**
@@ -33,29 +34,6 @@ import type { Keyspace } from './keys.ts';
 export function sha(s: string): string {
   return createHash('sha256').update(s).digest('hex');
 }
-
-export function effectId(e: Effect): string {
-  switch (e.type) {
-    case 'send':
-      return e.key;
-    case 'schedule':
-      return e.jobId;
-    case 'addSignatory':
-    case 'removeSignatory':
-      return `${e.type}.${e.requestId}`;
-  }
-}
-
-export interface TokenUse {
-  coordinator: string;
-  replyMessageId: string;
-  requestId: string;
-}
-
-export type UpdateResult =
-  | (TransitionResult & { found: true; replay?: false })
-  | { found: false }
-  | { found: true; replay: true; changed: false };
 
 export class RequestStore {
   private readonly redis: Redis;

@@ -1,8 +1,8 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../../../config/schema.ts';
-import { OutgoingMailSchema, type SentRecord } from '../../app/outbox.ts';
-import { QUEUES } from '../../app/queues.ts';
+import { OutgoingMailSchema, type SentRecord } from '../../contracts/outbox.ts';
+import { QUEUES } from '../../contracts/queues.ts';
 import { headerSafe } from '../../domain/outgoing.ts';
 import type { Logger } from '../log.ts';
 import { keyspace } from '../redis/keys.ts';

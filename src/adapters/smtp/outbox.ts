@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { QUEUES } from '../../app/queues.ts';
-import { OutgoingMailSchema, outboundJobId, type Outbox, type SendResult } from '../../app/outbox.ts';
-import type { CappedResult } from '../../app/flow.ts';
+import { QUEUES } from '../../contracts/queues.ts';
+import { OutgoingMailSchema, outboundJobId, type CappedResult, type Outbox, type SendResult } from '../../contracts/outbox.ts';
 import type { MailCap } from '../../domain/mail-caps.ts';
 import type { OutgoingMail } from '../../domain/outgoing.ts';
 import type { Keyspace } from '../redis/keys.ts';

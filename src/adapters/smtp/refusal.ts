@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../../../config/schema.ts';
-import { QUEUES } from '../../app/queues.ts';
+import { QUEUES } from '../../contracts/queues.ts';
 import { headerSafe } from '../../domain/outgoing.ts';
 import { IngestLedger } from '../imap/ledger.ts';
 import { messageKey } from '../imap/message-key.ts';

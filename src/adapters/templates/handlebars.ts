@@ -14,7 +14,7 @@ import {
   type TemplateName,
   type Templates,
   type TemplateVars,
-} from '../../app/mail-catalog.ts';
+} from '../../contracts/mail-catalog.ts';
 import { headerSafe } from '../../domain/outgoing.ts';
 import { html, TrustedHtml } from '../../domain/trusted-html.ts';
 

@@ -8,7 +8,7 @@ import type { QuarantineRecord } from '../../adapters/imap/ledger.ts';
 import { createLogger } from '../../adapters/log.ts';
 import { createRedis } from '../../adapters/redis/connection.ts';
 import { keyspace } from '../../adapters/redis/keys.ts';
-import { createTriage } from '../../app/triage.ts';
+import { createTriage } from '../../../workers/ports.ts';
 import { CliError, printJsonLine } from '../io.ts';
 
 function parseDate(value: string, flag: string): Date {

@@ -10,7 +10,7 @@ import { createRedis } from '../../adapters/redis/connection.ts';
 import { messageKey } from '../../adapters/imap/message-key.ts';
 import { keyspace } from '../../adapters/redis/keys.ts';
 import { RequestStore } from '../../adapters/redis/request-store.ts';
-import { QUEUES } from '../../app/queues.ts';
+import { QUEUES } from '../../contracts/queues.ts';
 import type { RequestRecord } from '../../domain/request.ts';
 import { REQUEST_ID_RE } from '../../domain/token.ts';
 import { findSandbox, type SandboxState } from '../../devstack/state.ts';

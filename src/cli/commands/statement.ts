@@ -34,7 +34,7 @@ async function rebuildTimersAndEffects(redis: Redis, config: Config): Promise<vo
     import('../../../workers/processor.ts'),
     import('../../adapters/log.ts'),
     import('../../app/flow.ts'),
-    import('../../app/queues.ts'),
+    import('../../contracts/queues.ts'),
     import('../../app/restore.ts'),
   ]);
   const ks = keyspace(config.REDIS_PREFIX);

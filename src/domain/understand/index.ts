@@ -111,6 +111,9 @@ function withoutAutoReplySentences(text: string): string {
 /** No request is longer; bounding the text bounds the time a hostile message can cost. */
 const MAX_TEXT = 20_000;
 
+/** A subject that answers one ("Re:", "AW:", "Përgj:" …): the sender's subject then names nothing new. */
+const REPLY_PREFIX = /^\s*(?:re|aw|sv|odp|r|p[eë]rgj)\s*:/i;
+
 export function understand(mail: MailInput, opts: UnderstandOptions = {}): Reading {
   if (mail.text.length > MAX_TEXT) mail = { ...mail, text: mail.text.slice(0, MAX_TEXT) };
   const coalition = opts.coalitionAddress ?? header(mail, 'delivered-to') ?? header(mail, 'x-original-to') ?? null;
@@ -135,7 +138,7 @@ export function understand(mail: MailInput, opts: UnderstandOptions = {}): Readi
   // 2. Auto-replies: by header, by localised subject, or by wording alone.
   const wording = autoReplyWording(split.own);
   const byHeader = signals.autoReplyHeader || signals.receipt || (signals.autoSubmitted && wording >= 1);
-  const isReplyish = mail.inReplyTo !== null || /^\s*(?:re|aw|sv|odp|r|p[eë]rgj)\s*:/i.test(mail.subject);
+  const isReplyish = mail.inReplyTo !== null || REPLY_PREFIX.test(mail.subject);
   if (byHeader || signals.autoSubject) {
     const lang = detectLanguage(ownForLanguage || mail.subject);
     return finish({ ...base, kind: 'auto_reply', language: lang.language, automatic: true, confidence: { kind: byHeader && signals.autoSubject ? 0.98 : 0.93, language: lang.confidence } });
@@ -215,7 +218,7 @@ export function understand(mail: MailInput, opts: UnderstandOptions = {}): Readi
     sender,
     replyTo: source.replyTo,
     organizationHeader: source.forwarded ? null : header(mail, 'organization'),
-    subject: source.forwarded ? (split.forward?.subject ?? '') : /^\s*(?:re|aw|sv|odp|r|p[eë]rgj)\s*:/i.test(mail.subject) ? '' : mail.subject,
+    subject: source.forwarded ? (split.forward?.subject ?? '') : REPLY_PREFIX.test(mail.subject) ? '' : mail.subject,
     ownAddresses: ownAddresses.filter((a) => !(sender && sameAddress(a, sender.address) && source.forwarded)),
     ownDomains,
   });

@@ -9,7 +9,7 @@
 import { Redis } from 'ioredis';
 import { loadConfig } from '../../../config/load.ts';
 import { createLogger } from '../../../src/adapters/log.ts';
-import { createTriage } from '../../../src/app/triage.ts';
+import { createTriage } from '../../../workers/ports.ts';
 import { startMailer } from '../../../workers/mailer.ts';
 import { startProcessor } from '../../../workers/processor.ts';
 import { startWatcher } from '../../../workers/watcher.ts';

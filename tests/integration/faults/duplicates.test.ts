@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/adapters/log.ts';
 import { createIngestParts, type IngestParts } from '../../../src/adapters/imap/wiring.ts';
 import { messageKey } from '../../../src/adapters/imap/message-key.ts';
-import { createTriage } from '../../../src/app/triage.ts';
+import { createTriage } from '../../../workers/ports.ts';
 import { startMailer, type Mailer } from '../../../workers/mailer.ts';
 import { startProcessor, type RunningProcessor } from '../../../workers/processor.ts';
 import { compose, DKIM, inbox, joinFrom, startDesk, waitFor, subjectHas, type Desk } from '../flow/desk.ts';

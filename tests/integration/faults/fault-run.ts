@@ -8,7 +8,7 @@ import { keyspace } from '../../../src/adapters/redis/keys.ts';
 import { RegistryStore } from '../../../src/adapters/redis/registry-store.ts';
 import { RequestStore } from '../../../src/adapters/redis/request-store.ts';
 import { loadStatementSource } from '../../../src/adapters/templates/statement-source.ts';
-import { QUEUES } from '../../../src/app/queues.ts';
+import { QUEUES } from '../../../src/contracts/queues.ts';
 import { Dovecot } from '../../../src/devstack/dovecot.ts';
 import { FINAL_STATUSES, OPEN_STATUSES, type RequestRecord } from '../../../src/domain/request.ts';
 import { deliver, listMessages, type StoredMessage } from '../../harness/mailbox.ts';

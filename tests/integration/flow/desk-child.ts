@@ -10,7 +10,7 @@ import { Redis } from 'ioredis';
 import { loadConfig } from '../../../config/load.ts';
 import { silentLogger } from '../../../src/adapters/log.ts';
 import { keyspace } from '../../../src/adapters/redis/keys.ts';
-import { createTriage } from '../../../src/app/triage.ts';
+import { createTriage } from '../../../workers/ports.ts';
 import { startProcessor } from '../../../workers/processor.ts';
 import { startWatcher } from '../../../workers/watcher.ts';
 import { resolverFor } from './desk.ts';

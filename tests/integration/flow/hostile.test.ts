@@ -3,7 +3,7 @@ import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/adapters/log.ts';
 import { keyspace } from '../../../src/adapters/redis/keys.ts';
-import { QUEUES } from '../../../src/app/queues.ts';
+import { QUEUES } from '../../../src/contracts/queues.ts';
 import { runCli } from '../../harness/cli.ts';
 import { deliver, type StoredMessage } from '../../harness/mailbox.ts';
 import { COORDINATOR_A, COORDINATOR_B, INFO, LIST } from '../../harness/stack.ts';

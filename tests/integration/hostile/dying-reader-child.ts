@@ -9,7 +9,7 @@
 import { Redis } from 'ioredis';
 import { loadConfig } from '../../../config/load.ts';
 import { silentLogger } from '../../../src/adapters/log.ts';
-import { createTriage } from '../../../src/app/triage.ts';
+import { createTriage } from '../../../workers/ports.ts';
 import { startWatcher } from '../../../workers/watcher.ts';
 
 const spec = JSON.parse(process.env.DYING_READER_CHILD ?? '{}') as { env: Record<string, string> };

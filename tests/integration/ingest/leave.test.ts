@@ -8,7 +8,7 @@ import { messageKey } from '../../../src/adapters/imap/message-key.ts';
 import { createIngestParts, ingestKeys } from '../../../src/adapters/imap/wiring.ts';
 import { silentLogger } from '../../../src/adapters/log.ts';
 import { keyspace } from '../../../src/adapters/redis/keys.ts';
-import { createTriage } from '../../../src/app/triage.ts';
+import { createTriage } from '../../../workers/ports.ts';
 import { FOLDERS, memoryLogger, probeQueue, waitUntil, type QueueProbe } from '../../harness/ingest.ts';
 import { deliver, flagsIn, recordingClient, type FlaggedMessage } from '../../harness/mailbox.ts';
 import { CSO, INFO } from '../../harness/stack.ts';

@@ -7,7 +7,7 @@ import { appendMany, configOf, countIn, FOLDERS, mail, memoryLogger, probeQueue,
 import { startWatcher, type RunningWatcher } from '../../../workers/watcher.ts';
 import { IngestLedger } from '../../../src/adapters/imap/ledger.ts';
 import { messageKey } from '../../../src/adapters/imap/message-key.ts';
-import { QUEUES } from '../../../src/app/queues.ts';
+import { QUEUES } from '../../../src/contracts/queues.ts';
 
 describe('the watcher, running against a live mailbox', () => {
   let stack: Stack;

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { outboundJobId } from '../../../src/app/outbox.ts';
+import { outboundJobId } from '../../../src/contracts/outbox.ts';
 import { listMessages, waitForMessages } from '../../harness/mailbox.ts';
 import { CSO, startStack, type Stack } from '../../harness/stack.ts';
 import { FAST, outbound, until, type Outbound } from './setup.ts';

@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { dkimVerify } from 'mailauth';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { outboundJobId } from '../../../src/app/outbox.ts';
+import { outboundJobId } from '../../../src/contracts/outbox.ts';
 import { buildMessage, type Mailer } from '../../../src/adapters/smtp/mailer.ts';
 import { createSmtpTransport } from '../../../src/adapters/smtp/transport.ts';
 import type { OutgoingMail } from '../../../src/domain/outgoing.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createTriage } from '../../../src/app/triage.ts';
+import { createTriage } from '../../../workers/ports.ts';
 import { answersOurMail, answersUs, decideDisposition, headerMessageIds, type UnrelatedMail } from '../../../src/domain/disposition.ts';
 import type { MailAttachment, MailInput } from '../../../src/domain/mail.ts';
 import type { Kind } from '../../../src/domain/understand/index.ts';

@@ -3,9 +3,9 @@ import { loadConfig } from '../../../config/load.ts';
 import { silentLogger } from '../../../src/adapters/log.ts';
 import { HandlebarsTemplates } from '../../../src/adapters/templates/handlebars.ts';
 import { Flow } from '../../../src/app/flow.ts';
-import { OutgoingMailSchema, type Outbox } from '../../../src/app/outbox.ts';
-import { Processor } from '../../../src/app/processor.ts';
-import type { InboundJob } from '../../../src/app/queues.ts';
+import { OutgoingMailSchema, type Outbox } from '../../../src/contracts/outbox.ts';
+import { Processor } from '../../../workers/ports.ts';
+import type { InboundJob } from '../../../src/contracts/queues.ts';
 import type { OutgoingMail } from '../../../src/domain/outgoing.ts';
 import { MemoryRequestStore } from './support/memory-store.ts';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../config/load.ts';
 import { toOutgoing } from '../../../src/app/flow.ts';
-import type { Templates } from '../../../src/app/mail-catalog.ts';
+import type { Templates } from '../../../src/contracts/mail-catalog.ts';
 import type { SendEffect } from '../../../src/domain/request.ts';
 import { findTokenRefs, verifyToken } from '../../../src/domain/token.ts';
 

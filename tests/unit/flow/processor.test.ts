@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../config/load.ts';
 import { silentLogger } from '../../../src/adapters/log.ts';
 import { Flow } from '../../../src/app/flow.ts';
-import type { Templates } from '../../../src/app/mail-catalog.ts';
-import { OutgoingMailSchema, type Outbox } from '../../../src/app/outbox.ts';
-import { Processor } from '../../../src/app/processor.ts';
-import type { InboundJob } from '../../../src/app/queues.ts';
+import type { Templates } from '../../../src/contracts/mail-catalog.ts';
+import { OutgoingMailSchema, type Outbox } from '../../../src/contracts/outbox.ts';
+import { Processor } from '../../../workers/ports.ts';
+import type { InboundJob } from '../../../src/contracts/queues.ts';
 import type { RequestRecord } from '../../../src/domain/request.ts';
 
 const config = loadConfig(

@@ -1,6 +1,6 @@
 import nodemailer from 'nodemailer';
 import { describe, expect, it } from 'vitest';
-import { outboundJobId } from '../../../src/app/outbox.ts';
+import { outboundJobId } from '../../../src/contracts/outbox.ts';
 import { backoffDelay, buildMessage, failureReason, isTemporary } from '../../../src/adapters/smtp/mailer.ts';
 import type { OutgoingMail } from '../../../src/domain/outgoing.ts';
 

@@ -1,4 +1,4 @@
-import type { TemplateName, TemplateVars } from '../../../src/app/mail-catalog.ts';
+import type { TemplateName, TemplateVars } from '../../../src/contracts/mail-catalog.ts';
 import { html } from '../../../src/domain/trusted-html.ts';
 
 /** What the flow passes for each mail: one sample per catalog entry (the compiler insists on all of them). */

@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LANGS, TEMPLATE_NAMES, type TemplateName } from '../../../src/app/mail-catalog.ts';
+import { LANGS, TEMPLATE_NAMES, type TemplateName } from '../../../src/contracts/mail-catalog.ts';
 import { checkTemplates, DEFAULT_TEMPLATES_DIR, HandlebarsTemplates, TemplateError } from '../../../src/adapters/templates/handlebars.ts';
 import { sampleVars } from './samples.ts';
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { HandlebarsTemplates } from '../../../src/adapters/templates/handlebars.ts';
-import { formatWhen, setMailTimeZone } from '../../../src/app/mail-catalog.ts';
+import { formatWhen, setMailTimeZone } from '../../../src/contracts/mail-catalog.ts';
 import { sampleVars } from './samples.ts';
 
 /** The small things in mails that a coordinator reading them noticed (issue 9). */

@@ -1,4 +1,4 @@
-import { effectId, type TokenUse, type UpdateResult } from '../../../../src/adapters/redis/request-store.ts';
+import { effectId, type TokenUse, type UpdateResult } from '../../../../src/contracts/requests.ts';
 import {
   LIVE_STATUSES,
   RequestRecordSchema,

@@ -18,6 +18,9 @@ export type SendResult =
   /** The durable sent record says it went out already. */
   | { status: 'already-sent'; jobId: string };
 
+/** A mail over one of its caps: recorded, never sent. */
+export type CappedResult = { status: 'capped'; jobId: string; bucket: string };
+
 /** What the mailer keeps per mail id under `data:outbox:sent` once the SMTP server accepted it. */
 export const SentRecordSchema = z.object({
   messageId: z.string(),

@@ -1,0 +1,59 @@
+import type { TokenUse, UpdateResult } from '../contracts/requests.ts';
+import type { DkimEvidence } from '../domain/coordinator-auth.ts';
+import type { MailInput } from '../domain/mail.ts';
+import type { Effect, RequestRecord, RequestStatus, TransitionResult } from '../domain/request.ts';
+
+/**
+ * The ports of the use cases: what src/app needs from the world, in its own
+ * words. The composition root (src/cli/service.ts, workers/*) hands it the
+ * adapters that fit them (workers/ports.ts); src/app never imports an adapter.
+ */
+
+/** Structured logs (pino fits it): an object of fields, then a message. */
+export interface Logger {
+  debug(fields: object, msg?: string): void;
+  info(fields: object, msg?: string): void;
+  warn(fields: object, msg?: string): void;
+  error(fields: object, msg?: string): void;
+  child(bindings: Record<string, unknown>): Logger;
+}
+
+/** What a reader makes of a received message's bytes: the mail, or why it cannot be read. */
+export type MailReading = { ok: true; mail: MailInput } | { ok: false; reason: string };
+
+/** Reading received mail (MIME, charsets, HTML, attachments): the only door to the parser. */
+export interface MailReader {
+  /** The raw message as a MailInput; unreadable mail is a result, any other failure throws (the job is retried). */
+  read(raw: Buffer): Promise<MailReading>;
+  /** The text an HTML body shows a reader (for the reply-command reader on HTML-only mail); hostile HTML throws UnreadableMail. */
+  htmlText(html: string): string;
+}
+
+/** Thrown by a MailReader's htmlText when the HTML is not fit to read: the message is then left alone, as unreadable. */
+export class UnreadableMail extends Error {
+  override readonly name = 'UnreadableMail';
+}
+
+/** What the raw message proves about who sent it. */
+export interface SenderAuthenticity {
+  /** Every DKIM signature of the raw message, verified (DNS, or the keys the resolver serves). */
+  verifyDkim(raw: Buffer): Promise<DkimEvidence[]>;
+  /** The Authentication-Results header values as received (encoded words not decoded). */
+  authenticationResults(raw: Buffer): string[];
+}
+
+/** The request store: records changed only through atomic transitions (src/adapters/redis/request-store.ts). */
+export interface RequestStore {
+  get(id: string): Promise<RequestRecord | null>;
+  list(o?: { status?: RequestStatus }): Promise<RequestRecord[]>;
+  open(): Promise<RequestRecord[]>;
+  idForMessage(messageId: string): Promise<string | null>;
+  /** An opaque value that changes whenever a request does (duplicate detection re-checks against it). */
+  snapshot(): Promise<string>;
+  create(result: TransitionResult, messageKey: string, o?: { unchangedSince?: string }): Promise<{ created: boolean; id: string; stale?: true }>;
+  update(id: string, step: (r: RequestRecord) => TransitionResult | null, o?: { tokenUse?: TokenUse }): Promise<UpdateResult>;
+  pendingEffects(id: string): Promise<Effect[]>;
+  requestsWithEffects(): Promise<string[]>;
+  completeEffects(id: string, done: readonly Effect[]): Promise<void>;
+  audit(id: string, entry: { event: string; by?: string | null; via?: string | null; detail?: string | null }, now?: Date): Promise<void>;
+}
