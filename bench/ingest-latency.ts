@@ -15,7 +15,7 @@ import { startWatcher } from '../workers/watcher.ts';
 import { silentLogger } from '../src/adapters/log.ts';
 import { messageKey } from '../src/adapters/imap/message-key.ts';
 import { keyspace } from '../src/adapters/redis/keys.ts';
-import { QUEUES } from '../src/app/queues.ts';
+import { QUEUES } from '../src/contracts/queues.ts';
 
 const N = Number(process.argv[2] ?? 50);
 
