@@ -11,7 +11,8 @@ import { loadStatementSource } from '../../../src/adapters/templates/statement-s
 import { QUEUES } from '../../../src/app/queues.ts';
 import { Dovecot } from '../../../src/devstack/dovecot.ts';
 import { FINAL_STATUSES, OPEN_STATUSES, type RequestRecord } from '../../../src/domain/request.ts';
-import { deliver, listMessages, type StoredMessage } from '../../harness/mailbox.ts';
+import { cappedRecordsKey } from '../../../src/adapters/smtp/outbox.ts';
+import { deliver, imapAs } from '../../harness/mailbox.ts';
 import { COORDINATOR_A, COORDINATOR_B, INFO, LIST } from '../../harness/stack.ts';
 import { compose, joinFrom } from '../flow/desk.ts';
 import { AofRedis, QueueingMta, seeded } from './world.ts';
@@ -45,6 +46,14 @@ export interface FaultOptions {
   settleMs: number;
   /** Share of organisations that write a second time soon after the first. */
   twiceShare?: number;
+  /** Share of streamMs within which the requests arrive (0.8: the last fifth is faults only). */
+  arrivalShare?: number;
+  /** A coordinator answers an approval request within this time after it is seen (ms; 2000). */
+  decideWithinMs?: number;
+  /** Settings for the desk on top of the run's own (the load run lifts the mail caps and the SMTP rate). */
+  env?: Record<string, string>;
+  /** LMTP deliveries the suite's MTA runs at once (1). */
+  mtaConcurrency?: number;
   log?: (line: string) => void;
 }
 
@@ -63,6 +72,16 @@ export interface FaultSummary {
   rejected: number;
   statementVersion: number;
   durationMs: number;
+  /** From the first request to the last one delivered into info@ (ms). */
+  streamMs: number;
+  /** From the last request delivered to everything final and every queue empty (ms; null: it never drained). */
+  drainMs: number | null;
+  /** Requests received per second of stream plus drain. */
+  requestsPerSecond: number;
+  /** Mails the desk held back by a cap (data:outbox:capped). */
+  capped: number;
+  /** The settings given on top of the run's own (shown in the table). */
+  env: Record<string, string>;
   /** One line per broken invariant (empty when all hold). */
   violations: string[];
 }
@@ -80,13 +99,73 @@ type Fault = { at: number; kind: 'kill' | 'redis' | 'dovecot' | 'smtp'; forMs: n
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The larger of a process's resident set now and its peak so far (VmHWM: the kernel's high-water mark, so nothing between two samples is missed). */
 function rssMiB(pid: number): number {
   try {
-    const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-    return kb ? Number(kb) / 1024 : 0;
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (f: string) => Number(new RegExp(`${f}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+    return Math.max(kb('VmRSS'), kb('VmHWM')) / 1024;
   } catch {
     return 0;
   }
+}
+
+interface Envelope {
+  uid: number;
+  subject: string;
+  messageId: string;
+}
+
+/**
+ * Subject and Message-ID of every message in a user's INBOX with a UID above `after`: envelopes only, so a
+ * coordinator's thousands of approval requests (each with the original attached) are not read again every poll.
+ */
+async function envelopes(dovecot: Dovecot, address: string, after = 0): Promise<Envelope[]> {
+  const c = imapAs(dovecot, address);
+  await c.connect();
+  try {
+    const lock = await c.getMailboxLock('INBOX', { readOnly: true });
+    try {
+      const out: Envelope[] = [];
+      if (!(c.mailbox && c.mailbox.exists)) return out;
+      for await (const m of c.fetch(`${after + 1}:*`, { uid: true, envelope: true }, { uid: true })) {
+        if (m.uid > after) out.push({ uid: m.uid, subject: m.envelope?.subject ?? '', messageId: m.envelope?.messageId ?? '' });
+      }
+      return out;
+    } finally {
+      lock.release();
+    }
+  } finally {
+    await c.logout().catch(() => undefined);
+  }
+}
+
+/** How many messages a user's INBOX holds (STATUS, no fetch). */
+async function countInbox(dovecot: Dovecot, address: string): Promise<number> {
+  const c = imapAs(dovecot, address);
+  await c.connect();
+  try {
+    const status = await c.status('INBOX', { messages: true });
+    if (!status) throw new Error(`no STATUS for ${address}`);
+    return status.messages ?? 0;
+  } finally {
+    await c.logout().catch(() => undefined);
+  }
+}
+
+/** `f` over `xs`, at most `n` at once, results in order. */
+async function pooled<T, R>(xs: readonly T[], n: number, f: (x: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(xs.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(n, xs.length) }, async () => {
+      while (next < xs.length) {
+        const i = next++;
+        out[i] = await f(xs[i] as T);
+      }
+    }),
+  );
+  return out;
 }
 
 /** Ends the imap processes Dovecot forked for open sessions (halt() alone leaves them running). */
@@ -116,6 +195,20 @@ async function retry<T>(what: () => Promise<T>, until: () => boolean): Promise<T
   }
 }
 
+/**
+ * The settings of the load run on top of the fault run's: the caps on automatic mail that thousands of
+ * requests fill on purpose (every approval request goes to both coordinators, every new statement version to
+ * the list, 500 mails an hour in all) are raised far above what the run sends, and the desk may send 500 mails
+ * a second. MAIL_CAP_PER_REQUEST and MAIL_CAP_WARNINGS keep their defaults: no single request comes near them.
+ */
+export const LOAD_ENV: Readonly<Record<string, string>> = {
+  MAIL_CAP_PER_RECIPIENT: '1000000/1d',
+  MAIL_CAP_PER_COORDINATOR: '1000000/1d',
+  MAIL_CAP_PER_SENDER: '1000000/1d',
+  MAIL_CAP_TOTAL: '1000000/1h',
+  SMTP_RATE_PER_SECOND: '500',
+};
+
 export async function runFaults(o: FaultOptions): Promise<FaultSummary> {
   const log = o.log ?? (() => undefined);
   const t0 = Date.now();
@@ -130,7 +223,7 @@ export async function runFaults(o: FaultOptions): Promise<FaultSummary> {
   }));
   const arrivals = orgs
     .flatMap((org, i) => {
-      const at = Math.floor(rng.next() * o.streamMs * 0.8);
+      const at = Math.floor(rng.next() * o.streamMs * (o.arrivalShare ?? 0.8));
       return [{ at, org, n: 1, i }, ...(org.twice ? [{ at: at + rng.int(100, 2500), org, n: 2, i }] : [])];
     })
     .sort((a, b) => a.at - b.at);
@@ -150,7 +243,7 @@ export async function runFaults(o: FaultOptions): Promise<FaultSummary> {
     users: { [INFO]: 'info-secret', [COORDINATOR_A]: 'ana-secret', [COORDINATOR_B]: 'besa-secret', [LIST]: 'list-secret' },
   });
   cleanups.push(() => dovecot.stop());
-  const mta = await QueueingMta.start(dovecot);
+  const mta = await QueueingMta.start(dovecot, o.mtaConcurrency ?? 1);
   cleanups.push(() => mta.stop());
   const prefix = `faults-${o.seed}`;
   const env: Record<string, string> = {
@@ -179,6 +272,7 @@ export async function runFaults(o: FaultOptions): Promise<FaultSummary> {
     UNDO_WINDOW: '0',
     REMINDER_AFTER: '3d',
     REQUEST_TTL: '30d',
+    ...o.env,
   };
 
   // ---------------------------------------------------------------- the desk, supervised
@@ -232,16 +326,19 @@ export async function runFaults(o: FaultOptions): Promise<FaultSummary> {
     start();
     // ---------------------------------------------------------------- coordinators, deciding by reply
     const answered = new Set<string>();
+    const seenUid = new Map<string, number>();
+    const decideWithin = o.decideWithinMs ?? 2000;
     let deciding = true;
     const decideLoop = (async () => {
       while (deciding) {
         for (const coordinator of [COORDINATOR_A, COORDINATOR_B]) {
-          let mails: StoredMessage[];
+          let mails: Envelope[];
           try {
-            mails = await listMessages(dovecot, coordinator);
+            mails = await envelopes(dovecot, coordinator, seenUid.get(coordinator) ?? 0);
           } catch {
             continue; // Dovecot restarting
           }
+          seenUid.set(coordinator, Math.max(seenUid.get(coordinator) ?? 0, ...mails.map((m) => m.uid)));
           for (const m of mails.filter((x) => x.subject.startsWith('Kërkesë për miratim'))) {
             const tag = `${coordinator}|${m.messageId}`;
             if (answered.has(tag)) continue;
@@ -252,7 +349,7 @@ export async function runFaults(o: FaultOptions): Promise<FaultSummary> {
             if (!answers) continue;
             const text = (h[0] as number) < 192 ? 'PO' : 'JO';
             void (async () => {
-              await sleep(((h[2] as number) / 255) * 2000);
+              if (decideWithin) await sleep(((h[2] as number) / 255) * decideWithin);
               const raw = await compose({
                 from: coordinator,
                 subject: `Re: ${m.subject}`,
@@ -264,7 +361,7 @@ export async function runFaults(o: FaultOptions): Promise<FaultSummary> {
             })();
           }
         }
-        await sleep(500);
+        await sleep(decideWithin ? 500 : 250);
       }
     })();
 
@@ -315,6 +412,7 @@ export async function runFaults(o: FaultOptions): Promise<FaultSummary> {
       e.run();
     }
     await Promise.all(inFlight);
+    const streamEnd = Date.now();
     log(`${((Date.now() - t0) / 1000).toFixed(1)}s stream done: ${arrivals.length} mails from ${orgs.length} organisations, ${faults.length} faults`);
 
     // ---------------------------------------------------------------- let the desk finish
@@ -342,8 +440,7 @@ export async function runFaults(o: FaultOptions): Promise<FaultSummary> {
     while (Date.now() < deadline) {
       try {
         requests = await store.list();
-        const inInfo = (await listMessages(dovecot, INFO)).length;
-        done = orgs.every((org) => finalFor(requests, org)) && inInfo === 0 && (await idle());
+        done = orgs.every((org) => finalFor(requests, org)) && (await countInbox(dovecot, INFO)) === 0 && (await idle());
       } catch {
         done = false;
       }
@@ -355,6 +452,10 @@ export async function runFaults(o: FaultOptions): Promise<FaultSummary> {
       }
       await sleep(500);
     }
+    const drainMs = done ? Date.now() - streamEnd : null;
+    const running = desk as ChildProcess | null; // set by the supervisor's callbacks
+    if (running?.pid) maxRss = Math.max(maxRss, rssMiB(running.pid));
+    log(`${((Date.now() - t0) / 1000).toFixed(1)}s ${done ? `drained ${(drainMs! / 1000).toFixed(1)} s after the last request` : 'not drained'}`);
     deciding = false;
     await decideLoop;
     stopping = true;
@@ -373,10 +474,9 @@ export async function runFaults(o: FaultOptions): Promise<FaultSummary> {
     let hangs = done ? 0 : 1;
     const registry = new RegistryStore(probe, ks, loadStatementSource().founding);
     const current = await registry.current();
-    const mailboxes = new Map<string, StoredMessage[]>();
-    for (const a of [COORDINATOR_A, COORDINATOR_B, LIST, ...orgs.map((x) => x.address)]) {
-      mailboxes.set(a, dovecot.hasUser(a) ? await listMessages(dovecot, a) : []);
-    }
+    const addresses = [COORDINATOR_A, COORDINATOR_B, LIST, ...orgs.map((x) => x.address)];
+    const read = await pooled(addresses, 8, async (a) => (dovecot.hasUser(a) ? await envelopes(dovecot, a) : []));
+    const mailboxes = new Map<string, Envelope[]>(addresses.map((a, i) => [a, read[i] as Envelope[]]));
     for (const org of orgs) {
       const mine = requests.filter((r) => r.senderAddress === org.address);
       if (mine.length === 0) {
@@ -408,10 +508,13 @@ export async function runFaults(o: FaultOptions): Promise<FaultSummary> {
         violations.push(`${org.name}: approved, listed ${listed} times`);
       }
       if (r.status === 'rejected' && listed !== 0) violations.push(`${org.name}: rejected, but listed`);
-      const answer = r.status === 'approved' ? 'u miratua' : r.status === 'rejected' ? 'Përgjigje për kërkesën' : null;
-      if (answer && inbox.filter((m) => m.subject.includes(answer)).length !== 1) {
-        losses += 1;
-        violations.push(`${org.name}: ${r.status}, but its answer arrived ${inbox.filter((m) => m.subject.includes(answer)).length} times`);
+      // "… u miratua [REQ-…]" when approved, "… nuk u miratua [REQ-…]" when rejected.
+      const answered = (m: Envelope) => /\bu miratua \[/.test(m.subject) && (r.status === 'rejected') === m.subject.includes('nuk u miratua');
+      const answers = r.status === 'approved' || r.status === 'rejected' ? inbox.filter(answered).length : null;
+      if (answers !== null && answers !== 1) {
+        if (answers === 0) losses += 1;
+        else duplicates += answers - 1;
+        violations.push(`${org.name}: ${r.status}, but its answer arrived ${answers} times`);
       }
     }
     for (const [address, mails] of mailboxes) {
@@ -440,6 +543,8 @@ export async function runFaults(o: FaultOptions): Promise<FaultSummary> {
     const approved = requests.filter((r) => r.status === 'approved').length;
     if (approved !== latest - 1) violations.push(`${approved} approvals but ${latest - 1} new statement versions`);
     if (crashes) violations.push(`${crashes} crash(es) of the desk`);
+    const capped = await probe.hlen(cappedRecordsKey(ks));
+    const streamMs = streamEnd - streamStart;
     return {
       seed: o.seed,
       faults: counted,
@@ -455,6 +560,11 @@ export async function runFaults(o: FaultOptions): Promise<FaultSummary> {
       rejected: requests.filter((r) => r.status === 'rejected').length,
       statementVersion: latest,
       durationMs: Date.now() - t0,
+      streamMs,
+      drainMs,
+      requestsPerSecond: requests.length / ((streamMs + (drainMs ?? Date.now() - streamEnd)) / 1000),
+      capped,
+      env: o.env ?? {},
       violations,
     };
   } finally {
@@ -474,7 +584,12 @@ export function formatSummary(s: FaultSummary): string {
     ['hangs', String(s.hangs)],
     ['max RSS of the desk', `${s.maxRssMiB} MiB`],
     ['mails to any single address', String(s.maxMailsToOneAddress)],
+    ['mails held by a cap', String(s.capped)],
+    ['stream', `${(s.streamMs / 1000).toFixed(1)} s`],
+    ['drain after the last request', s.drainMs === null ? 'never (hang)' : `${(s.drainMs / 1000).toFixed(1)} s`],
+    ['requests per second', s.requestsPerSecond.toFixed(1)],
     ['run time', `${(s.durationMs / 1000).toFixed(0)} s`],
+    ...Object.entries(s.env).map(([k, v]): [string, string] => [`setting ${k}`, v]),
   ];
   const w = Math.max(...rows.map(([k]) => k.length));
   const line = `+-${'-'.repeat(w)}-+-${'-'.repeat(Math.max(...rows.map(([, v]) => v.length)))}-+`;
