@@ -54,6 +54,8 @@ export interface FaultOptions {
   env?: Record<string, string>;
   /** LMTP deliveries the suite's MTA runs at once (1). */
   mtaConcurrency?: number;
+  /** Targets of the load run, each a violation when missed: the desk's peak RSS (MiB), its drain time after the last request (ms). */
+  targets?: { maxRssMiB?: number; drainMs?: number };
   log?: (line: string) => void;
 }
 
@@ -67,6 +69,8 @@ export interface FaultSummary {
   crashes: number;
   hangs: number;
   maxRssMiB: number;
+  /** RSS of the desk once it said it runs, before any mail (MiB). */
+  startRssMiB: number;
   maxMailsToOneAddress: number;
   approved: number;
   rejected: number;
@@ -82,6 +86,7 @@ export interface FaultSummary {
   capped: number;
   /** The settings given on top of the run's own (shown in the table). */
   env: Record<string, string>;
+  targets: { maxRssMiB?: number; drainMs?: number };
   /** One line per broken invariant (empty when all hold). */
   violations: string[];
 }
@@ -283,13 +288,16 @@ export async function runFaults(o: FaultOptions): Promise<FaultSummary> {
   let stopping = false;
   let crashes = 0;
   let maxRss = 0;
+  let startRss = 0;
   const start = (): void => {
     const c = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'tests/integration/faults/desk-child.ts')], {
       cwd: ROOT,
       env: { ...process.env, FAULT_DESK: JSON.stringify({ env }) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    c.stdout!.on('data', () => undefined);
+    c.stdout!.on('data', (b: Buffer) => {
+      if (!startRss && c.pid && b.toString().includes('"started"')) startRss = rssMiB(c.pid);
+    });
     let stderr = '';
     c.stderr!.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-2000)));
     c.once('exit', (code, signal) => {
@@ -544,6 +552,11 @@ export async function runFaults(o: FaultOptions): Promise<FaultSummary> {
     if (approved !== latest - 1) violations.push(`${approved} approvals but ${latest - 1} new statement versions`);
     if (crashes) violations.push(`${crashes} crash(es) of the desk`);
     const capped = await probe.hlen(cappedRecordsKey(ks));
+    const targets = o.targets ?? {};
+    if (targets.maxRssMiB !== undefined && maxRss > targets.maxRssMiB)
+      violations.push(`the desk's peak RSS was ${Math.round(maxRss)} MiB, over the ${targets.maxRssMiB} MiB bound`);
+    if (targets.drainMs !== undefined && (drainMs === null || drainMs > targets.drainMs))
+      violations.push(`the desk did not keep up: drained ${drainMs === null ? 'never' : `${(drainMs / 1000).toFixed(0)} s`} after the last request (target ${(targets.drainMs / 1000).toFixed(0)} s)`);
     const streamMs = streamEnd - streamStart;
     return {
       seed: o.seed,
@@ -555,6 +568,7 @@ export async function runFaults(o: FaultOptions): Promise<FaultSummary> {
       crashes,
       hangs,
       maxRssMiB: Math.round(maxRss),
+      startRssMiB: Math.round(startRss),
       maxMailsToOneAddress: Math.max(0, ...[...mailboxes.values()].map((m) => m.length)),
       approved,
       rejected: requests.filter((r) => r.status === 'rejected').length,
@@ -565,6 +579,7 @@ export async function runFaults(o: FaultOptions): Promise<FaultSummary> {
       requestsPerSecond: requests.length / ((streamMs + (drainMs ?? Date.now() - streamEnd)) / 1000),
       capped,
       env: o.env ?? {},
+      targets,
       violations,
     };
   } finally {
@@ -582,11 +597,11 @@ export function formatSummary(s: FaultSummary): string {
     ['duplicates', String(s.duplicates)],
     ['crashes', String(s.crashes)],
     ['hangs', String(s.hangs)],
-    ['max RSS of the desk', `${s.maxRssMiB} MiB`],
+    ['max RSS of the desk', `${s.maxRssMiB} MiB (${s.startRssMiB} MiB when it started${s.targets.maxRssMiB === undefined ? '' : `; bound ${s.targets.maxRssMiB} MiB`})`],
     ['mails to any single address', String(s.maxMailsToOneAddress)],
     ['mails held by a cap', String(s.capped)],
     ['stream', `${(s.streamMs / 1000).toFixed(1)} s`],
-    ['drain after the last request', s.drainMs === null ? 'never (hang)' : `${(s.drainMs / 1000).toFixed(1)} s`],
+    ['drain after the last request', `${s.drainMs === null ? 'never (hang)' : `${(s.drainMs / 1000).toFixed(1)} s`}${s.targets.drainMs === undefined ? '' : ` (target ${(s.targets.drainMs / 1000).toFixed(0)} s)`}`],
     ['requests per second', s.requestsPerSecond.toFixed(1)],
     ['run time', `${(s.durationMs / 1000).toFixed(0)} s`],
     ...Object.entries(s.env).map(([k, v]): [string, string] => [`setting ${k}`, v]),
