@@ -11,7 +11,8 @@ import { loadStatementSource } from '../../../src/adapters/templates/statement-s
 import { QUEUES } from '../../../src/contracts/queues.ts';
 import { Dovecot } from '../../../src/devstack/dovecot.ts';
 import { FINAL_STATUSES, OPEN_STATUSES, type RequestRecord } from '../../../src/domain/request.ts';
-import { deliver, listMessages, type StoredMessage } from '../../harness/mailbox.ts';
+import { cappedRecordsKey } from '../../../src/adapters/smtp/outbox.ts';
+import { deliver, imapAs } from '../../harness/mailbox.ts';
 import { COORDINATOR_A, COORDINATOR_B, INFO, LIST } from '../../harness/stack.ts';
 import { compose, joinFrom } from '../flow/desk.ts';
 import { AofRedis, QueueingMta, seeded } from './world.ts';
@@ -45,6 +46,16 @@ export interface FaultOptions {
   settleMs: number;
   /** Share of organisations that write a second time soon after the first. */
   twiceShare?: number;
+  /** Share of streamMs within which the requests arrive (0.8: the last fifth is faults only). */
+  arrivalShare?: number;
+  /** A coordinator answers an approval request within this time after it is seen (ms; 2000). */
+  decideWithinMs?: number;
+  /** Settings for the desk on top of the run's own (the load run lifts the mail caps and the SMTP rate). */
+  env?: Record<string, string>;
+  /** LMTP deliveries the suite's MTA runs at once (1). */
+  mtaConcurrency?: number;
+  /** Targets of the load run, each a violation when missed: the desk's peak RSS (MiB), its drain time after the last request (ms). */
+  targets?: { maxRssMiB?: number; drainMs?: number };
   log?: (line: string) => void;
 }
 
@@ -58,11 +69,24 @@ export interface FaultSummary {
   crashes: number;
   hangs: number;
   maxRssMiB: number;
+  /** RSS of the desk once it said it runs, before any mail (MiB). */
+  startRssMiB: number;
   maxMailsToOneAddress: number;
   approved: number;
   rejected: number;
   statementVersion: number;
   durationMs: number;
+  /** From the first request to the last one delivered into info@ (ms). */
+  streamMs: number;
+  /** From the last request delivered to everything final and every queue empty (ms; null: it never drained). */
+  drainMs: number | null;
+  /** Requests received per second of stream plus drain. */
+  requestsPerSecond: number;
+  /** Mails the desk held back by a cap (data:outbox:capped). */
+  capped: number;
+  /** The settings given on top of the run's own (shown in the table). */
+  env: Record<string, string>;
+  targets: { maxRssMiB?: number; drainMs?: number };
   /** One line per broken invariant (empty when all hold). */
   violations: string[];
 }
@@ -80,13 +104,73 @@ type Fault = { at: number; kind: 'kill' | 'redis' | 'dovecot' | 'smtp'; forMs: n
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The larger of a process's resident set now and its peak so far (VmHWM: the kernel's high-water mark, so nothing between two samples is missed). */
 function rssMiB(pid: number): number {
   try {
-    const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-    return kb ? Number(kb) / 1024 : 0;
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (f: string) => Number(new RegExp(`${f}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+    return Math.max(kb('VmRSS'), kb('VmHWM')) / 1024;
   } catch {
     return 0;
   }
+}
+
+interface Envelope {
+  uid: number;
+  subject: string;
+  messageId: string;
+}
+
+/**
+ * Subject and Message-ID of every message in a user's INBOX with a UID above `after`: envelopes only, so a
+ * coordinator's thousands of approval requests (each with the original attached) are not read again every poll.
+ */
+async function envelopes(dovecot: Dovecot, address: string, after = 0): Promise<Envelope[]> {
+  const c = imapAs(dovecot, address);
+  await c.connect();
+  try {
+    const lock = await c.getMailboxLock('INBOX', { readOnly: true });
+    try {
+      const out: Envelope[] = [];
+      if (!(c.mailbox && c.mailbox.exists)) return out;
+      for await (const m of c.fetch(`${after + 1}:*`, { uid: true, envelope: true }, { uid: true })) {
+        if (m.uid > after) out.push({ uid: m.uid, subject: m.envelope?.subject ?? '', messageId: m.envelope?.messageId ?? '' });
+      }
+      return out;
+    } finally {
+      lock.release();
+    }
+  } finally {
+    await c.logout().catch(() => undefined);
+  }
+}
+
+/** How many messages a user's INBOX holds (STATUS, no fetch). */
+async function countInbox(dovecot: Dovecot, address: string): Promise<number> {
+  const c = imapAs(dovecot, address);
+  await c.connect();
+  try {
+    const status = await c.status('INBOX', { messages: true });
+    if (!status) throw new Error(`no STATUS for ${address}`);
+    return status.messages ?? 0;
+  } finally {
+    await c.logout().catch(() => undefined);
+  }
+}
+
+/** `f` over `xs`, at most `n` at once, results in order. */
+async function pooled<T, R>(xs: readonly T[], n: number, f: (x: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(xs.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(n, xs.length) }, async () => {
+      while (next < xs.length) {
+        const i = next++;
+        out[i] = await f(xs[i] as T);
+      }
+    }),
+  );
+  return out;
 }
 
 /** Ends the imap processes Dovecot forked for open sessions (halt() alone leaves them running). */
@@ -116,6 +200,20 @@ async function retry<T>(what: () => Promise<T>, until: () => boolean): Promise<T
   }
 }
 
+/**
+ * The settings of the load run on top of the fault run's: the caps on automatic mail that thousands of
+ * requests fill on purpose (every approval request goes to both coordinators, every new statement version to
+ * the list, 500 mails an hour in all) are raised far above what the run sends, and the desk may send 500 mails
+ * a second. MAIL_CAP_PER_REQUEST and MAIL_CAP_WARNINGS keep their defaults: no single request comes near them.
+ */
+export const LOAD_ENV: Readonly<Record<string, string>> = {
+  MAIL_CAP_PER_RECIPIENT: '1000000/1d',
+  MAIL_CAP_PER_COORDINATOR: '1000000/1d',
+  MAIL_CAP_PER_SENDER: '1000000/1d',
+  MAIL_CAP_TOTAL: '1000000/1h',
+  SMTP_RATE_PER_SECOND: '500',
+};
+
 export async function runFaults(o: FaultOptions): Promise<FaultSummary> {
   const log = o.log ?? (() => undefined);
   const t0 = Date.now();
@@ -130,7 +228,7 @@ export async function runFaults(o: FaultOptions): Promise<FaultSummary> {
   }));
   const arrivals = orgs
     .flatMap((org, i) => {
-      const at = Math.floor(rng.next() * o.streamMs * 0.8);
+      const at = Math.floor(rng.next() * o.streamMs * (o.arrivalShare ?? 0.8));
       return [{ at, org, n: 1, i }, ...(org.twice ? [{ at: at + rng.int(100, 2500), org, n: 2, i }] : [])];
     })
     .sort((a, b) => a.at - b.at);
@@ -150,7 +248,7 @@ export async function runFaults(o: FaultOptions): Promise<FaultSummary> {
     users: { [INFO]: 'info-secret', [COORDINATOR_A]: 'ana-secret', [COORDINATOR_B]: 'besa-secret', [LIST]: 'list-secret' },
   });
   cleanups.push(() => dovecot.stop());
-  const mta = await QueueingMta.start(dovecot);
+  const mta = await QueueingMta.start(dovecot, o.mtaConcurrency ?? 1);
   cleanups.push(() => mta.stop());
   const prefix = `faults-${o.seed}`;
   const env: Record<string, string> = {
@@ -179,6 +277,7 @@ export async function runFaults(o: FaultOptions): Promise<FaultSummary> {
     UNDO_WINDOW: '0',
     REMINDER_AFTER: '3d',
     REQUEST_TTL: '30d',
+    ...o.env,
   };
 
   // ---------------------------------------------------------------- the desk, supervised
@@ -189,13 +288,16 @@ export async function runFaults(o: FaultOptions): Promise<FaultSummary> {
   let stopping = false;
   let crashes = 0;
   let maxRss = 0;
+  let startRss = 0;
   const start = (): void => {
     const c = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'tests/integration/faults/desk-child.ts')], {
       cwd: ROOT,
       env: { ...process.env, FAULT_DESK: JSON.stringify({ env }) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    c.stdout!.on('data', () => undefined);
+    c.stdout!.on('data', (b: Buffer) => {
+      if (!startRss && c.pid && b.toString().includes('"started"')) startRss = rssMiB(c.pid);
+    });
     let stderr = '';
     c.stderr!.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-2000)));
     c.once('exit', (code, signal) => {
@@ -232,16 +334,19 @@ export async function runFaults(o: FaultOptions): Promise<FaultSummary> {
     start();
     // ---------------------------------------------------------------- coordinators, deciding by reply
     const answered = new Set<string>();
+    const seenUid = new Map<string, number>();
+    const decideWithin = o.decideWithinMs ?? 2000;
     let deciding = true;
     const decideLoop = (async () => {
       while (deciding) {
         for (const coordinator of [COORDINATOR_A, COORDINATOR_B]) {
-          let mails: StoredMessage[];
+          let mails: Envelope[];
           try {
-            mails = await listMessages(dovecot, coordinator);
+            mails = await envelopes(dovecot, coordinator, seenUid.get(coordinator) ?? 0);
           } catch {
             continue; // Dovecot restarting
           }
+          seenUid.set(coordinator, Math.max(seenUid.get(coordinator) ?? 0, ...mails.map((m) => m.uid)));
           for (const m of mails.filter((x) => x.subject.startsWith('Kërkesë për miratim'))) {
             const tag = `${coordinator}|${m.messageId}`;
             if (answered.has(tag)) continue;
@@ -252,7 +357,7 @@ export async function runFaults(o: FaultOptions): Promise<FaultSummary> {
             if (!answers) continue;
             const text = (h[0] as number) < 192 ? 'PO' : 'JO';
             void (async () => {
-              await sleep(((h[2] as number) / 255) * 2000);
+              if (decideWithin) await sleep(((h[2] as number) / 255) * decideWithin);
               const raw = await compose({
                 from: coordinator,
                 subject: `Re: ${m.subject}`,
@@ -264,7 +369,7 @@ export async function runFaults(o: FaultOptions): Promise<FaultSummary> {
             })();
           }
         }
-        await sleep(500);
+        await sleep(decideWithin ? 500 : 250);
       }
     })();
 
@@ -315,6 +420,7 @@ export async function runFaults(o: FaultOptions): Promise<FaultSummary> {
       e.run();
     }
     await Promise.all(inFlight);
+    const streamEnd = Date.now();
     log(`${((Date.now() - t0) / 1000).toFixed(1)}s stream done: ${arrivals.length} mails from ${orgs.length} organisations, ${faults.length} faults`);
 
     // ---------------------------------------------------------------- let the desk finish
@@ -342,8 +448,7 @@ export async function runFaults(o: FaultOptions): Promise<FaultSummary> {
     while (Date.now() < deadline) {
       try {
         requests = await store.list();
-        const inInfo = (await listMessages(dovecot, INFO)).length;
-        done = orgs.every((org) => finalFor(requests, org)) && inInfo === 0 && (await idle());
+        done = orgs.every((org) => finalFor(requests, org)) && (await countInbox(dovecot, INFO)) === 0 && (await idle());
       } catch {
         done = false;
       }
@@ -355,6 +460,10 @@ export async function runFaults(o: FaultOptions): Promise<FaultSummary> {
       }
       await sleep(500);
     }
+    const drainMs = done ? Date.now() - streamEnd : null;
+    const running = desk as ChildProcess | null; // set by the supervisor's callbacks
+    if (running?.pid) maxRss = Math.max(maxRss, rssMiB(running.pid));
+    log(`${((Date.now() - t0) / 1000).toFixed(1)}s ${done ? `drained ${(drainMs! / 1000).toFixed(1)} s after the last request` : 'not drained'}`);
     deciding = false;
     await decideLoop;
     stopping = true;
@@ -373,10 +482,9 @@ export async function runFaults(o: FaultOptions): Promise<FaultSummary> {
     let hangs = done ? 0 : 1;
     const registry = new RegistryStore(probe, ks, loadStatementSource().founding);
     const current = await registry.current();
-    const mailboxes = new Map<string, StoredMessage[]>();
-    for (const a of [COORDINATOR_A, COORDINATOR_B, LIST, ...orgs.map((x) => x.address)]) {
-      mailboxes.set(a, dovecot.hasUser(a) ? await listMessages(dovecot, a) : []);
-    }
+    const addresses = [COORDINATOR_A, COORDINATOR_B, LIST, ...orgs.map((x) => x.address)];
+    const read = await pooled(addresses, 8, async (a) => (dovecot.hasUser(a) ? await envelopes(dovecot, a) : []));
+    const mailboxes = new Map<string, Envelope[]>(addresses.map((a, i) => [a, read[i] as Envelope[]]));
     for (const org of orgs) {
       const mine = requests.filter((r) => r.senderAddress === org.address);
       if (mine.length === 0) {
@@ -408,12 +516,12 @@ export async function runFaults(o: FaultOptions): Promise<FaultSummary> {
         violations.push(`${org.name}: approved, listed ${listed} times`);
       }
       if (r.status === 'rejected' && listed !== 0) violations.push(`${org.name}: rejected, but listed`);
-      // The decision's own subject: "… u miratua [REQ]" or "… nuk u miratua [REQ]".
-      const answered = (m: { subject: string }): boolean =>
-        r.status === 'approved' ? m.subject.includes('u miratua') && !m.subject.includes('nuk u miratua') : m.subject.includes('nuk u miratua');
-      const answers = r.status === 'approved' || r.status === 'rejected' ? inbox.filter(answered).length : 1;
-      if (answers !== 1) {
-        losses += 1;
+      // "… u miratua [REQ-…]" when approved, "… nuk u miratua [REQ-…]" when rejected.
+      const answered = (m: Envelope) => /\bu miratua \[/.test(m.subject) && (r.status === 'rejected') === m.subject.includes('nuk u miratua');
+      const answers = r.status === 'approved' || r.status === 'rejected' ? inbox.filter(answered).length : null;
+      if (answers !== null && answers !== 1) {
+        if (answers === 0) losses += 1;
+        else duplicates += answers - 1;
         violations.push(`${org.name}: ${r.status}, but its answer arrived ${answers} times`);
       }
     }
@@ -443,6 +551,13 @@ export async function runFaults(o: FaultOptions): Promise<FaultSummary> {
     const approved = requests.filter((r) => r.status === 'approved').length;
     if (approved !== latest - 1) violations.push(`${approved} approvals but ${latest - 1} new statement versions`);
     if (crashes) violations.push(`${crashes} crash(es) of the desk`);
+    const capped = await probe.hlen(cappedRecordsKey(ks));
+    const targets = o.targets ?? {};
+    if (targets.maxRssMiB !== undefined && maxRss > targets.maxRssMiB)
+      violations.push(`the desk's peak RSS was ${Math.round(maxRss)} MiB, over the ${targets.maxRssMiB} MiB bound`);
+    if (targets.drainMs !== undefined && (drainMs === null || drainMs > targets.drainMs))
+      violations.push(`the desk did not keep up: drained ${drainMs === null ? 'never' : `${(drainMs / 1000).toFixed(0)} s`} after the last request (target ${(targets.drainMs / 1000).toFixed(0)} s)`);
+    const streamMs = streamEnd - streamStart;
     return {
       seed: o.seed,
       faults: counted,
@@ -453,11 +568,18 @@ export async function runFaults(o: FaultOptions): Promise<FaultSummary> {
       crashes,
       hangs,
       maxRssMiB: Math.round(maxRss),
+      startRssMiB: Math.round(startRss),
       maxMailsToOneAddress: Math.max(0, ...[...mailboxes.values()].map((m) => m.length)),
       approved,
       rejected: requests.filter((r) => r.status === 'rejected').length,
       statementVersion: latest,
       durationMs: Date.now() - t0,
+      streamMs,
+      drainMs,
+      requestsPerSecond: requests.length / ((streamMs + (drainMs ?? Date.now() - streamEnd)) / 1000),
+      capped,
+      env: o.env ?? {},
+      targets,
       violations,
     };
   } finally {
@@ -475,9 +597,14 @@ export function formatSummary(s: FaultSummary): string {
     ['duplicates', String(s.duplicates)],
     ['crashes', String(s.crashes)],
     ['hangs', String(s.hangs)],
-    ['max RSS of the desk', `${s.maxRssMiB} MiB`],
+    ['max RSS of the desk', `${s.maxRssMiB} MiB (${s.startRssMiB} MiB when it started${s.targets.maxRssMiB === undefined ? '' : `; bound ${s.targets.maxRssMiB} MiB`})`],
     ['mails to any single address', String(s.maxMailsToOneAddress)],
+    ['mails held by a cap', String(s.capped)],
+    ['stream', `${(s.streamMs / 1000).toFixed(1)} s`],
+    ['drain after the last request', `${s.drainMs === null ? 'never (hang)' : `${(s.drainMs / 1000).toFixed(1)} s`}${s.targets.drainMs === undefined ? '' : ` (target ${(s.targets.drainMs / 1000).toFixed(0)} s)`}`],
+    ['requests per second', s.requestsPerSecond.toFixed(1)],
     ['run time', `${(s.durationMs / 1000).toFixed(0)} s`],
+    ...Object.entries(s.env).map(([k, v]): [string, string] => [`setting ${k}`, v]),
   ];
   const w = Math.max(...rows.map(([k]) => k.length));
   const line = `+-${'-'.repeat(w)}-+-${'-'.repeat(Math.max(...rows.map(([, v]) => v.length)))}-+`;

@@ -129,14 +129,15 @@ export class QueueingMta {
   private server: SMTPServer | null = null;
   private readonly queue: Queued[] = [];
   private running = true;
-  private loop: Promise<void> = Promise.resolve();
+  private loops: Promise<void>[] = [];
   private readonly lmtp;
 
   constructor(private readonly dovecot: Dovecot) {
     this.lmtp = nodemailer.createTransport({ host: '127.0.0.1', port: dovecot.lmtpPort, lmtp: true, secure: false, ignoreTLS: true });
   }
 
-  static async start(dovecot: Dovecot): Promise<QueueingMta> {
+  /** `concurrency`: LMTP deliveries at once (the load run's thousands of mails need more than one). */
+  static async start(dovecot: Dovecot, concurrency = 1): Promise<QueueingMta> {
     const m = new QueueingMta(dovecot);
     const server = new SMTPServer({
       secure: false,
@@ -174,36 +175,45 @@ export class QueueingMta {
     server.on('error', () => undefined);
     m.server = server;
     m.port = (server.server.address() as AddressInfo).port;
-    m.loop = m.deliverLoop();
+    m.loops = Array.from({ length: concurrency }, () => m.deliverLoop());
     return m;
   }
 
   get pending(): number {
-    return this.queue.length;
+    return this.queue.length + this.delivering;
   }
 
+  private delivering = 0;
+
+  /** Takes the oldest queued mail, delivers it, and puts it back at the end while a recipient is left. */
   private async deliverLoop(): Promise<void> {
     while (this.running) {
-      const next = this.queue[0];
+      const next = this.queue.shift();
       if (!next) {
         await new Promise((r) => setTimeout(r, 50));
         continue;
       }
+      this.delivering += 1;
       try {
         const info = await this.lmtp.sendMail({ envelope: { from: next.from, to: next.to }, raw: next.raw });
         // A recipient Dovecot does not know yet (its passwd-file is re-read within a second) is tried again.
         next.to = info.rejected.map(String);
-        if (next.to.length === 0) this.queue.shift();
-        else await new Promise((r) => setTimeout(r, 200));
+        if (next.to.length) {
+          this.queue.push(next);
+          await new Promise((r) => setTimeout(r, 200));
+        }
       } catch {
-        await new Promise((r) => setTimeout(r, 200)); // Dovecot down: keep it queued
+        this.queue.push(next); // Dovecot down: keep it queued
+        await new Promise((r) => setTimeout(r, 200));
+      } finally {
+        this.delivering -= 1;
       }
     }
   }
 
   async stop(): Promise<void> {
     this.running = false;
-    await this.loop;
+    await Promise.all(this.loops);
     const server = this.server;
     this.server = null;
     if (server) await new Promise<void>((r) => server.close(() => r()));
