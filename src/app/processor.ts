@@ -565,13 +565,8 @@ export class Processor {
         replyAddress,
         senderAddress: sender,
         language,
-        originalMessageId: mail.messageId,
-        sourceKey: job.key,
-        references: mail.references,
-        originalSubject: mail.subject,
-        excerpt: excerpt(mail.text),
+        ...this.origin(mail, job),
         missing,
-        receivedAt: mail.date ?? this.f.d.clock(),
         senderVerified: verified,
         proposedContact: proposed,
         resembles,
@@ -640,13 +635,8 @@ export class Processor {
         replyAddress,
         senderAddress: sender,
         language,
-        originalMessageId: mail.messageId,
-        sourceKey: job.key,
-        references: mail.references,
-        originalSubject: mail.subject,
-        excerpt: excerpt(mail.text),
+        ...this.origin(mail, job),
         missing,
-        receivedAt: mail.date ?? this.f.d.clock(),
         reason,
         automatic: reading.automatic,
         resembles,
@@ -694,14 +684,9 @@ export class Processor {
         replyAddress: sig.contactEmail ?? from,
         senderAddress: from,
         language,
-        originalMessageId: mail.messageId,
-        sourceKey: job.key,
-        references: mail.references,
-        originalSubject: mail.subject,
-        excerpt: excerpt(mail.text),
+        ...this.origin(mail, job),
         missing: [],
         signatoryId: sig.id,
-        receivedAt: mail.date ?? this.f.d.clock(),
         senderVerified: await this.senderVerified(mail, raw, from),
       },
       this.f.ctx(),
@@ -801,6 +786,18 @@ export class Processor {
   }
 
   // ------------------------------------------------------------ mail helpers
+
+  /** What every request keeps of the mail it was made from. */
+  private origin(mail: MailInput, job: InboundJob) {
+    return {
+      originalMessageId: mail.messageId,
+      sourceKey: job.key,
+      references: mail.references,
+      originalSubject: mail.subject,
+      excerpt: excerpt(mail.text),
+      receivedAt: mail.date ?? this.f.d.clock(),
+    };
+  }
 
   private threadOf(mail: MailInput): { inReplyTo?: string; references?: string[] } {
     if (!mail.messageId || !/^<[^<>\s]+>$/.test(mail.messageId)) return {};
