@@ -1,74 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../config/load.ts';
-import { silentLogger } from '../../../src/adapters/log.ts';
-import { HandlebarsTemplates } from '../../../src/adapters/templates/handlebars.ts';
-import { Flow } from '../../../src/app/flow.ts';
-import { OutgoingMailSchema, type Outbox } from '../../../src/contracts/outbox.ts';
-import { Processor } from '../../../workers/ports.ts';
-import type { InboundJob } from '../../../src/contracts/queues.ts';
 import type { OutgoingMail } from '../../../src/domain/outgoing.ts';
-import { MemoryRequestStore } from './support/memory-store.ts';
+import { ANA, BESA, memoryDesk } from './support/memory-desk.ts';
 
 /** The processor against hostile mail (issue 12 items 2, 4, 5, 7; issue 14 defect 1), over the real templates. */
 
-const ANA = 'ana@coord.example.org';
-const BESA = 'besa@coord.example.org';
 const ORG = 'arta@qtq.example.net';
 
 function desk(env: Record<string, string> = {}) {
-  const config = loadConfig(
-    {
-      COALITION_ADDRESS: 'info@example.org',
-      COORDINATORS: `${ANA},${BESA}`,
-      COALITION_LIST: 'members@lists.example.org',
-      COORDINATOR_AUTH: 'token',
-      TOKEN_SECRET: 'k'.repeat(64),
-      UNDO_WINDOW: '0',
-      APPROVALS_REQUIRED: '2',
-      ...env,
-    },
-    '/nonexistent/.env',
-  );
-  const spool = new Map<string, Buffer>();
-  const sent = new Map<string, OutgoingMail>();
-  const outbox: Outbox = {
-    async send(mail) {
-      const m = OutgoingMailSchema.parse(mail);
-      const seen = sent.has(m.id);
-      sent.set(m.id, m);
-      return { status: seen ? 'duplicate' : 'queued', jobId: m.id };
-    },
-  };
-  const store = new MemoryRequestStore();
-  const flow = new Flow({
-    config,
-    store: store as never,
-    outbox,
-    templates: HandlebarsTemplates.load({ coalitionName: 'Koalicioni', coalitionAddress: 'info@example.org' }),
-    timers: { schedule: async () => undefined },
-    statements: {} as never,
-    secret: config.TOKEN_SECRET ?? 'x',
-    logger: silentLogger,
-    clock: () => new Date('2026-11-30T10:00:00Z'),
-  });
-  const processor = new Processor({
-    flow,
-    spool: { get: async (k) => spool.get(k) ?? null, delete: async (k) => spool.delete(k) },
-    registry: { current: async () => null },
-    resolver: async () => {
-      throw Object.assign(new Error('ENOTFOUND'), { code: 'ENOTFOUND' });
-    },
-  });
-  let uid = 0;
-  const deliver = (lines: string[]) => {
-    uid += 1;
-    const raw = `${lines.join('\r\n')}\r\n`;
-    const key = `k${uid}`;
-    spool.set(key, Buffer.from(raw));
-    const job: InboundJob = { key, mailbox: 'INBOX', uidValidity: '1', uid, size: raw.length, receivedAt: '', folder: 'INBOX' };
-    return processor.handle(job);
-  };
-  const to = (address: string) => [...sent.values()].filter((m) => m.to.includes(address));
+  const d = memoryDesk({ COALITION_LIST: 'members@lists.example.org', APPROVALS_REQUIRED: '2', ...env });
+  const { deliver } = d;
   const head = (o: { from: string; subject: string; id: string; inReplyTo?: string; extra?: string[] }) => [
     `From: ${o.from}`,
     'To: info@example.org',
@@ -80,7 +20,7 @@ function desk(env: Record<string, string> = {}) {
   ];
   const join = (from: string, name: string, o: { id?: string; extra?: string[]; body?: string } = {}) =>
     deliver([
-      ...head({ from, subject: 'Request to join the Coalition', id: o.id ?? `join.${uid}@example.net`, ...(o.extra ? { extra: o.extra } : {}) }),
+      ...head({ from, subject: 'Request to join the Coalition', id: o.id ?? `join.${d.delivered()}@example.net`, ...(o.extra ? { extra: o.extra } : {}) }),
       'Content-Type: text/plain; charset=utf-8',
       '',
       'Dear Coalition,',
@@ -100,7 +40,7 @@ function desk(env: Record<string, string> = {}) {
       '',
       '> quoted',
     ]);
-  return { processor, store, sent, to, deliver, head, join, reply };
+  return { ...d, head, join, reply };
 }
 
 describe('a coordinator reply whose HTML hides a word (issue 12 item 7)', () => {

@@ -1,80 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../config/load.ts';
-import { silentLogger } from '../../../src/adapters/log.ts';
-import { HandlebarsTemplates } from '../../../src/adapters/templates/handlebars.ts';
-import { Flow } from '../../../src/app/flow.ts';
-import { OutgoingMailSchema, type Outbox } from '../../../src/contracts/outbox.ts';
-import { Processor } from '../../../workers/ports.ts';
-import type { InboundJob } from '../../../src/contracts/queues.ts';
 import type { OutgoingMail } from '../../../src/domain/outgoing.ts';
-import { MemoryRequestStore } from './support/memory-store.ts';
+import { ANA, BESA, memoryDesk } from './support/memory-desk.ts';
 
-const ANA = 'ana@coord.example.org';
-const BESA = 'besa@coord.example.org';
 const FORM = 'no-reply@forms.example.net';
 const PERSON = 'arta@cso.example.net';
 
-/** The processor over the real templates and an in-memory store; the outbox validates like the real one. */
 function desk(auth: 'token' | 'dkim' = 'token') {
-  const config = loadConfig(
-    {
-      COALITION_ADDRESS: 'info@example.org',
-      COORDINATORS: `${ANA},${BESA}`,
-      COORDINATOR_AUTH: auth,
-      TOKEN_SECRET: 'k'.repeat(64),
-      UNDO_WINDOW: '0',
-    },
-    '/nonexistent/.env',
-  );
-  const spool = new Map<string, Buffer>();
-  const sent = new Map<string, OutgoingMail>();
-  const outbox: Outbox = {
-    async send(mail) {
-      const m = OutgoingMailSchema.parse(mail);
-      const seen = sent.has(m.id);
-      sent.set(m.id, m);
-      return { status: seen ? 'duplicate' : 'queued', jobId: m.id };
-    },
-  };
-  const store = new MemoryRequestStore();
-  const flow = new Flow({
-    config,
-    store: store as never,
-    outbox,
-    templates: HandlebarsTemplates.load({ coalitionName: 'Koalicioni', coalitionAddress: 'info@example.org' }),
-    timers: { schedule: async () => undefined },
-    statements: {} as never,
-    secret: config.TOKEN_SECRET ?? 'x',
-    logger: silentLogger,
-    clock: () => new Date('2026-11-30T10:00:00Z'),
-  });
-  const processor = new Processor({
-    flow,
-    spool: { get: async (k) => spool.get(k) ?? null, delete: async (k) => spool.delete(k) },
-    registry: { current: async () => null },
-    // Nothing resolves: a reply without a valid signature can never pass DKIM.
-    resolver: async () => {
-      throw Object.assign(new Error('ENOTFOUND'), { code: 'ENOTFOUND' });
-    },
-  });
-  let uid = 0;
-  const deliver = (lines: string[]) => {
-    uid += 1;
-    const raw = `${lines.join('\r\n')}\r\n`;
-    const key = `k${uid}`;
-    spool.set(key, Buffer.from(raw));
-    const job: InboundJob = {
-      key,
-      mailbox: 'INBOX',
-      uidValidity: '1',
-      uid,
-      size: raw.length,
-      receivedAt: '',
-      folder: 'INBOX',
-    };
-    return processor.handle(job);
-  };
-  const to = (address: string) => [...sent.values()].filter((m) => m.to.includes(address));
+  const d = memoryDesk({ COORDINATOR_AUTH: auth });
+  const { deliver } = d;
   /** A coordinator's reply to a mail she received, threaded the way mail clients do. */
   const reply = (from: string, mail: OutgoingMail, text: string, n: number) =>
     deliver([
@@ -91,7 +24,7 @@ function desk(auth: 'token' | 'dkim' = 'token') {
       '',
       '> quoted possible request',
     ]);
-  return { processor, store, sent, to, deliver, reply };
+  return { ...d, reply };
 }
 
 const FORM_MAIL = [

@@ -1,64 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../config/load.ts';
-import { silentLogger } from '../../../src/adapters/log.ts';
 import { parseRaw } from '../../../src/adapters/mime/index.ts';
-import { HandlebarsTemplates } from '../../../src/adapters/templates/handlebars.ts';
-import { Flow } from '../../../src/app/flow.ts';
-import { OutgoingMailSchema, type Outbox } from '../../../src/contracts/outbox.ts';
-import { Processor } from '../../../workers/ports.ts';
-import type { InboundJob } from '../../../src/contracts/queues.ts';
 import { readDeliveryReport, ourOrganisationMail, outcomeOf } from '../../../src/domain/delivery-report.ts';
-import type { OutgoingMail } from '../../../src/domain/outgoing.ts';
 import { postfixDsn } from '../../harness/dsn.ts';
-import { MemoryRequestStore } from './support/memory-store.ts';
+import type { OutgoingMail } from '../../../src/domain/outgoing.ts';
+import { ANA, BESA, INFO, memoryDesk } from './support/memory-desk.ts';
 
-const ANA = 'ana@coord.example.org';
-const BESA = 'besa@coord.example.org';
 const CSO = 'arta@cso.example.net';
-const INFO = 'info@example.org';
 
 function desk() {
-  const config = loadConfig(
-    { COALITION_ADDRESS: INFO, COORDINATORS: `${ANA},${BESA}`, COORDINATOR_AUTH: 'token', TOKEN_SECRET: 'k'.repeat(64), UNDO_WINDOW: '0' },
-    '/nonexistent/.env',
-  );
-  const spool = new Map<string, Buffer>();
-  const sent = new Map<string, OutgoingMail>();
-  const outbox: Outbox = {
-    async send(mail) {
-      const m = OutgoingMailSchema.parse(mail);
-      const seen = sent.has(m.id);
-      sent.set(m.id, m);
-      return { status: seen ? 'duplicate' : 'queued', jobId: m.id };
-    },
-  };
-  const store = new MemoryRequestStore();
-  const flow = new Flow({
-    config,
-    store: store as never,
-    outbox,
-    templates: HandlebarsTemplates.load({ coalitionName: 'Koalicioni', coalitionAddress: INFO }),
-    timers: { schedule: async () => undefined },
-    statements: {} as never,
-    secret: config.TOKEN_SECRET ?? 'x',
-    logger: silentLogger,
-    clock: () => new Date('2026-11-30T10:00:00Z'),
-  });
-  const processor = new Processor({
-    flow,
-    spool: { get: async (k) => spool.get(k) ?? null, delete: async (k) => spool.delete(k) },
-    registry: { current: async () => null },
-  });
-  let uid = 0;
-  const deliver = (raw: string) => {
-    uid += 1;
-    const key = `k${uid}`;
-    spool.set(key, Buffer.from(raw));
-    const job: InboundJob = { key, mailbox: 'INBOX', uidValidity: '1', uid, size: raw.length, receivedAt: '', folder: 'INBOX' };
-    return processor.handle(job);
-  };
-  const to = (address: string) => [...sent.values()].filter((m) => m.to.includes(address));
-  return { store, sent, deliver, to };
+  return memoryDesk();
 }
 
 const join = (n = 1) =>
