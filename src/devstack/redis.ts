@@ -17,8 +17,8 @@ export interface DevRedis {
   stop(): Promise<void>;
 }
 
-export async function answers(url: string): Promise<boolean> {
-  const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
+export async function answers(url: string, connectTimeout = 1000): Promise<boolean> {
+  const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout });
   r.on('error', () => undefined);
   try {
     await r.connect();

@@ -3,13 +3,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import nodemailer from 'nodemailer';
 import { SMTPServer } from 'smtp-server';
 import type { AddressInfo } from 'node:net';
 import type { Dovecot } from '../../../src/devstack/dovecot.ts';
 import { recordPid } from '../../../src/devstack/pids.ts';
 import { freePort } from '../../../src/devstack/ports.ts';
+import { answers as redisAnswers } from '../../../src/devstack/redis.ts';
 
 /**
  * The parts of a mail world the fault run breaks on purpose, each one its own:
@@ -35,19 +35,6 @@ export function seeded(seed: number): { next(): number; int(lo: number, hi: numb
     pick: (xs) => xs[Math.floor(next() * xs.length)] as (typeof xs)[number],
     chance: (p) => next() < p,
   };
-}
-
-async function answers(url: string): Promise<boolean> {
-  const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 500 });
-  r.on('error', () => undefined);
-  try {
-    await r.connect();
-    return (await r.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    r.disconnect();
-  }
 }
 
 /** A throw-away redis-server with AOF (fsync always), restartable on the same port and data. */
@@ -82,8 +69,8 @@ export class AofRedis {
     child.once('error', () => undefined);
     this.exited = new Promise<void>((r) => child.once('exit', () => r()));
     process.once('exit', this.killOnExit);
-    for (let i = 0; i < 100 && !(await answers(this.url)); i++) await new Promise((r) => setTimeout(r, 50));
-    if (!(await answers(this.url))) throw new Error('redis-server did not start (apt-get install redis-server)');
+    for (let i = 0; i < 100 && !(await redisAnswers(this.url, 500)); i++) await new Promise((r) => setTimeout(r, 50));
+    if (!(await redisAnswers(this.url, 500))) throw new Error('redis-server did not start (apt-get install redis-server)');
   }
 
   /** Stops it (SIGTERM: it finishes the AOF write and exits) and starts it again on the same files. */
