@@ -102,3 +102,26 @@ describe('a name is not a wish', () => {
     expect(sentenceScores('Lëvizja Bashkohu organizon një takim për koalicionin e të rinjve.').join).toBe(0);
   });
 });
+
+describe('the same wish in another tense, in Gheg, and typed without diacritics', () => {
+  const bare = (s: string) => s.normalize('NFD').replace(/[\u0300-\u036f]/g, '');
+  const wishes = [
+    'Kërkuam të anëtarësohemi në koalicion.',
+    'Kemi kërkuar të bëhemi pjesë e koalicionit.',
+    'Do të kërkonim të bashkoheshim me koalicionin.',
+    'Shprehëm dëshirën për t’u bashkuar me koalicionin.',
+    'Vendosëm të nënshkruajmë deklaratën e përbashkët.',
+    'Do të aderonim me kënaqësi në deklaratë.',
+    'Qendra jonë do të donte të anëtarësohej në koalicion.',
+    'Do të na pëlqente të nënshkruanim deklaratën.',
+    'Na kishim dashtë me u bâ pjesë e koalicionit.',
+    'Duem me u anëtarësu në koalicion.',
+    'Ju lutem me na regjistru si anëtarë të koalicionit.',
+    'We decided to sign the joint statement.',
+    'Please accept us as members of the coalition.',
+    'We would like to be counted among the signatories of the statement.',
+  ];
+  it.each(wishes.flatMap((w) => [w, bare(w)]))('%s', (sentence) => {
+    expect(sentenceScores(sentence).join).toBeGreaterThanOrEqual(2);
+  });
+});

@@ -17,7 +17,7 @@ export const EN: LanguageCues = {
     { re: '\\bsupport(?:ing)? the (?:joint )?(?:statement|declaration)\\b|\\badd(?:ing)? our (?:voice|support|name|signature|organi[sz]ation|logo)\\b', example: 'We would like to add our voice to the joint statement.' },
   ],
   joinUs: [
-    { re: '\\b(?:add|include|list|register|enrol|enroll|count|sign|put) us\\b', example: 'Please add us to the list of signatories.' },
+    { re: '\\b(?:add|include|list|register|enrol|enroll|count|sign|put|accept|admit) us\\b', example: 'Please add us to the list of signatories.' },
     { re: '\\bcount us in\\b', example: 'Count us in for the joint statement!' },
     { re: '\\b(?:add|include|list|put|register|enrol|enroll|record) (?:our|the) (?:name|organi[sz]ation|signature|logo|association|centre|center|foundation|network)\\b', example: 'Kindly add our organisation to the statement.' },
     { re: '\\badd\\b[^.?!]{1,80}?\\bto (?:the |your )?(?:list|signator|statement|declaration|coalition|members)', example: 'Please add Green Valley Trust to the list of signatories.' },

@@ -25,7 +25,7 @@ export const SQ: LanguageCues = {
     { re: '\\bnenshkrim(?:in|i)?\\b(?! (?:te|e) (?:ligjit|marreveshjes|kontrates|memorandumit|protokollit))', example: 'Konfirmojmë nënshkrimin e deklaratës nga organizata jonë.' },
     { re: '\\bfirmos(?:im|in|nim|te|nte|ur|ja|jen|e)\\b', example: 'Duam ta firmosim deklaratën e koalicionit.' },
     { re: '\\bader(?:oj|ojme|ojne|oje|on|onim|onte|onin|uam|uar|oi|im|imin|imi)\\b', example: 'Organizata jonë aderon në Deklaratën e Përbashkët.' },
-    { re: `\\b(?:beh${MP}|u bere|t'?u bere|me u be(?:re)?|te bere) (?:edhe )?(?:pjese|anetar\\w*|nenshkrues\\w*|pjesemarres\\w*|bashkenenshkrues\\w*)`, example: 'Do të donim të bëheshim pjesë e koalicionit.' },
+    { re: `\\b(?:beh${MP}|u bere|t'?u bere|me u be(?:re)?|me u ba|me u bo|u bo|te bere) (?:edhe )?(?:pjese|anetar\\w*|nenshkrues\\w*|pjesemarres\\w*|bashkenenshkrues\\w*)`, example: 'Do të donim të bëheshim pjesë e koalicionit.' },
     { re: '\\b(?:te|me|do te) (?:jemi|jete|ishim|ishte|jene|qene|kemi qene) (?:edhe ne )?(?:pjese|anetar\\w*|nenshkrues\\w*)\\b', example: 'Dëshirojmë të jemi pjesë e Koalicionit për OGP.' },
     { re: '\\b(?:regjistro|shto|perfshi|fus|listo)\\w* (?:edhe )?(?:organizaten|shoqaten|qendren|emrin|fondacionin) (?:time|tone|sone|jone|tim|tone)\\b', example: 'Dua të regjistroj organizatën time në koalicion.' },
     { re: "\\b(?:t'?u|me u|per t'?u) (?:perfshire|perfshi|regjistruar|regjistru|listuar|shtuar|pranuar|pranu)\\b", example: 'Ju drejtohemi me kërkesën për t’u përfshirë në koalicion.' },
@@ -44,6 +44,7 @@ export const SQ: LanguageCues = {
   wish: [
     { re: '\\bdeshir(?:oj|ojme|on|ojne|onim|onte|oja|uar|a|en|e|es|at)\\b', example: 'Dëshirojmë të bashkohemi me koalicionin.' },
     { re: '\\b(?:dua|duam|duem|dojme|donim|donte|doja|deshim)\\b', example: 'Duam të nënshkruajmë deklaratën e përbashkët.' },
+    { re: '\\b(?:kishim|kishin|kemi|kena) dasht\\w*|\\bdashtem\\b', example: 'Na kishim dashtë me u bâ pjesë e koalicionit.' },
     { re: '\\b(?:dojna|dona|duena|dojm|kena deshire|kemi deshire)\\b', example: 'Na dojna me u bashku me koalicionin e OShC-ve.' },
     { re: '\\bdo te (?:ishte|ishim) (?:nder|kenaqesi|te lumtur|te gezuar)\\b', example: 'Do të ishte nder për ne të jemi pjesë e koalicionit.' },
     { re: '\\bkerk(?:oj|ojme|ojne|on|onim|ese|esa|esen|eses|esat)\\b', example: 'Kërkojmë anëtarësimin në koalicion.' },
