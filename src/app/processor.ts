@@ -9,7 +9,7 @@ import {
   type AuthVerdict,
 } from '../domain/coordinator-auth.ts';
 import type { CapCause } from '../domain/mail-caps.ts';
-import { domainOf, normaliseAddress, type MailInput } from '../domain/mail.ts';
+import { domainOf, isMachineAddress, normaliseAddress, type MailInput } from '../domain/mail.ts';
 import type { OutgoingMail } from '../domain/outgoing.ts';
 import { parseReplyCommand, readFieldLines, visibleHtml, type ReplyCommand } from '../domain/reply-command.ts';
 import {
@@ -280,7 +280,7 @@ export class Processor {
     if (a === normaliseAddress(c.COALITION_ADDRESS)) return false;
     if (c.COALITION_LIST.some((l) => normaliseAddress(l) === a)) return false;
     if (c.COORDINATORS.some((k) => normaliseAddress(k) === a)) return false;
-    return !machineAddress(a);
+    return !isMachineAddress(a);
   }
 
   /** The From of this mail may be answered: answerable, and the mail is no list's (RFC 3834 §2, RFC 2919). */
@@ -852,14 +852,6 @@ export class Processor {
     const to = flowSettings(this.config).coordinators;
     await this.queue({ id, to: [...to], ...rendered, autoSubmitted: 'auto-generated' }, cause);
   }
-}
-
-/** Addresses no person reads (no-reply, mailer-daemon …): never where an acknowledgement goes. */
-function machineAddress(address: string): boolean {
-  const local = (address.split('@')[0] ?? '').toLowerCase();
-  return /^(?:no-?reply|do-?not-?reply|mailer-daemon|postmaster|bounces?|notifications?)(?:-.*)?$/.test(
-    local.replace(/[_.+]/g, '-'),
-  );
 }
 
 /** Everything after the message's own header block, as received (where a DSN's returned part is). */

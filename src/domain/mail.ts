@@ -57,3 +57,23 @@ export function domainOf(address: string): string {
   const at = address.lastIndexOf('@');
   return at < 0 ? '' : normaliseAddress(address.slice(at + 1));
 }
+
+/** A mail system's own mailbox (MAILER-DAEMON, postmaster, bounces): it only ever reports on other mail. */
+const MAIL_SYSTEM_LOCAL = /^(?:mailer-?daemon|postmaster|mail-?daemon|mdaemon|bounces?|double-bounce|no-?reply-?bounce)/i;
+/** A sender of notices that reads no answer (no-reply@, notifications@). */
+const NOTICE_LOCAL = /^(?:no-?reply|do-?not-?reply|notifications?|notify|alerts?|automailer|auto-?mail)\b/i;
+
+/** Local part with "_", "." and "+" read as "-", as people spell "no_reply" and "no.reply". */
+function localOf(addressOrLocal: string): string {
+  return (addressOrLocal.split('@')[0] ?? '').replace(/[_.+]/g, '-');
+}
+
+export function isMailSystem(addressOrLocal: string): boolean {
+  return MAIL_SYSTEM_LOCAL.test(localOf(addressOrLocal));
+}
+
+/** An address no person reads: a mail system's, or a notice sender's. Never where an answer goes. */
+export function isMachineAddress(addressOrLocal: string): boolean {
+  const local = localOf(addressOrLocal);
+  return MAIL_SYSTEM_LOCAL.test(local) || NOTICE_LOCAL.test(local);
+}

@@ -1,4 +1,4 @@
-import type { MailInput } from '../mail.ts';
+import { isMachineAddress, isMailSystem, type MailInput } from '../mail.ts';
 import { fold } from './text.ts';
 
 /**
@@ -7,7 +7,6 @@ import { fold } from './text.ts';
  * null return path), so isAutomatic() leans towards true on any clear signal.
  */
 
-const DAEMON_LOCAL = /^(?:mailer-daemon|postmaster|mail-daemon|maildaemon|mdaemon|bounce[s]?|bounces?-|no-?reply-?bounce)/i;
 const DAEMON_NAME = /\b(?:mail delivery (?:system|subsystem|service)|mailer[- ]daemon|postmaster|microsoft outlook|mail administrator at)\b/i;
 const BOUNCE_SUBJECT =
   /\b(?:undeliver(?:ed|able)|delivery status notification|delivery (?:has )?failed|(?:failed|failure) (?:delivery|notice)|delivery (?:failure|problem|error)s?|returned mail|mail (?:delivery )?failed|return(?:ed|ing) to sender|could not be delivered|not delivered|delivery delayed|delayed mail|delivery notification|nondeliverable|non-delivery|errors from|warning: could not send|abuse report|complaint about (?:a )?message|spam (?:complaint|report)|feedback report|mesazh(?:i)? (?:i )?pa ?dor[eë]zuar|nuk u dor[eë]zua|d[eë]shtim (?:n[eë] )?dor[eë]zim)/i;
@@ -86,11 +85,9 @@ function fromMailSystem(mail: MailInput): boolean {
   const from = mail.from[0];
   if (!from) return false;
   const local = from.address.split('@')[0] ?? '';
-  return DAEMON_LOCAL.test(local) || DAEMON_NAME.test(from.name) || DAEMON_NAME.test(local);
+  return isMailSystem(local) || DAEMON_NAME.test(from.name) || DAEMON_NAME.test(local);
 }
 
-/** A machine that sends notices and reads no answer (no-reply@, notifications@). */
-const MACHINE_LOCAL = /^(?:no-?reply|do-?not-?reply|noreply|notifications?|notify|alerts?|automailer|auto-?mail)\b/i;
 
 /**
  * A delivery status notification or a mail system's report (RFC 3464 DSN, RFC 5965 ARF abuse
@@ -110,9 +107,8 @@ export function isDsn(mail: MailInput): boolean {
   // No From at all ("MAILER-DAEMON <>"), or a null reverse-path: only a mail system writes that.
   if ((nullSender || mail.from.length === 0) && (subject || body)) return true;
   if (subject && (body || returned)) return true;
-  const local = mail.from[0]?.address.split('@')[0] ?? '';
   // Sending services' notices (a JSON or text body about a bounce, a complaint or a delivery).
-  if (MACHINE_LOCAL.test(local) && /\bbounce|\bdelivery\b|diagnostic|complain/i.test(text) && (body || /^\s*[{[]/.test(text))) return true;
+  if (isMachineAddress(mail.from[0]?.address ?? '') && /\bbounce|\bdelivery\b|diagnostic|complain/i.test(text) && (body || /^\s*[{[]/.test(text))) return true;
   return false;
 }
 
