@@ -48,7 +48,7 @@ export interface RunningProcessor {
 }
 
 /**
- * The processor worker: consumes `inbound` (one message at a time, in order)
+ * The processor worker: consumes `inbound` (PROCESSOR_CONCURRENCY messages at a time)
  * and `timers` (undo windows, reminders, expiry). Wiring and shutdown only;
  * the logic is src/app/processor.ts and src/app/flow.ts.
  */
@@ -156,13 +156,17 @@ export async function startProcessor(o: {
   });
   const processor = new Processor({ flow, spool, registry, resolver: o.resolver });
 
+  // A store written before the open-request index existed, or whose operational keys were lost.
+  const indexed = await store.ensureIndex();
+  if (indexed !== null) log.info({ requests: indexed }, 'built the index of open requests');
   // Effects stored by a transition whose process died before performing them.
   const recovered = await flow.recover();
   if (recovered) log.info({ requests: recovered }, 'performed pending effects left by a previous run');
 
   const workerOpts = {
     prefix: ks.bull,
-    concurrency: 1,
+    // Messages are independent: creation is atomic with its duplicate check, every step idempotent by its id.
+    concurrency: config.PROCESSOR_CONCURRENCY,
     lockDuration: o.tuning?.lockDuration ?? 30_000,
     stalledInterval: o.tuning?.stalledInterval ?? 30_000,
     // A job whose worker died is handed out again; handling is idempotent, so a few crashes in a row must not fail it.

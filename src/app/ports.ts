@@ -47,9 +47,16 @@ export interface RequestStore {
   get(id: string): Promise<RequestRecord | null>;
   list(o?: { status?: RequestStatus }): Promise<RequestRecord[]>;
   open(): Promise<RequestRecord[]>;
+  /** The live requests kept under any of these index entries (src/domain/request/duplicates.ts, indexEntries). */
+  openMatching(entries: readonly string[]): Promise<RequestRecord[]>;
+  /** Rebuilds that index from the records (after a restore); returns the live requests indexed. */
+  reindex(): Promise<number>;
   idForMessage(messageId: string): Promise<string | null>;
-  /** An opaque value that changes whenever a request does (duplicate detection re-checks against it). */
-  snapshot(): Promise<string>;
+  /**
+   * An opaque value that changes whenever an open request does, or (given index entries) one kept under
+   * them, or the registry: duplicate detection re-checks against it when it creates.
+   */
+  snapshot(entries?: readonly string[]): Promise<string>;
   create(result: TransitionResult, messageKey: string, o?: { unchangedSince?: string }): Promise<{ created: boolean; id: string; stale?: true }>;
   update(id: string, step: (r: RequestRecord) => TransitionResult | null, o?: { tokenUse?: TokenUse }): Promise<UpdateResult>;
   pendingEffects(id: string): Promise<Effect[]>;

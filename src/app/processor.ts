@@ -16,6 +16,7 @@ import {
   createPossibleRequest,
   createRequest,
   findDuplicate,
+  lookupEntries,
   isPossibleNonce,
   missingLabel,
   OPEN_STATUSES,
@@ -432,7 +433,8 @@ export class Processor {
 
   // ------------------------------------------------------------ organisations
 
-  private async known(): Promise<{ signatories: KnownOrganisation[]; open: KnownOrganisation[] }> {
+  /** Signatories, and the open join requests this organisation could duplicate (found through the index). */
+  private async known(entries: readonly string[]): Promise<{ signatories: KnownOrganisation[]; open: KnownOrganisation[] }> {
     const version = await this.d.registry.current();
     const signatories = (version?.signatories ?? []).map((s, i) => ({
       id: s.id,
@@ -442,7 +444,7 @@ export class Processor {
       position: i + 1,
     }));
     // A possible request (unclear) is no pending request: its sender was never told of it.
-    const open = (await this.f.d.store.open())
+    const open = (await this.f.d.store.openMatching(entries))
       .filter((r) => r.status !== 'unclear')
       .map((r) => ({
         id: r.id,
@@ -498,10 +500,11 @@ export class Processor {
     const org = reading.organization ?? { name: null, acronym: null, city: null, website: null };
     const language = reading.language ?? config.DEFAULT_LANGUAGE;
     const thread = this.threadOf(mail);
-    // Taken before the duplicate check reads: the request is stored only if nothing changed since (see below).
-    const seen = await store.snapshot();
+    // Taken before the duplicate check reads: the request is stored only if nothing it read changed since (see below).
+    const entries = lookupEntries(org, sender);
+    const seen = await store.snapshot(entries);
     const cause: CapCause = { sender: fromCoordinator ? null : from };
-    const { signatories, open } = await this.known();
+    const { signatories, open } = await this.known(entries);
     // A shared mail domain is only a hint shown to the coordinators: different organisations share
     // domains (a house of NGOs, a network's server). Only the name or acronym makes a duplicate.
     const sig = findDuplicate(org, sender, signatories);
@@ -616,9 +619,9 @@ export class Processor {
       'contact.email': replyAddress,
     };
     const missing = wanted.filter((m) => !(m in values) || !values[m]).map((m) => missingLabel(m, language));
-    const { signatories, open } = await this.known();
     // The domain of a machine's From (a form service) says nothing about the organisation.
     const matchAddress = reading.automatic ? (replyAddress ?? '') : sender;
+    const { signatories, open } = await this.known(lookupEntries(org, matchAddress));
     const sig = findDuplicate(org, matchAddress, signatories);
     const pending = sig ? null : findDuplicate(org, matchAddress, open);
     const resembles = sig
@@ -669,7 +672,9 @@ export class Processor {
       this.log.info({ key: job.key, from }, 'withdrawal from an address no signatory is known by');
       return this.other(mail, job);
     }
-    const openWithdrawal = (await store.open()).find((r) => r.kind === 'withdrawal' && r.signatoryId === sig.id);
+    const openWithdrawal = (await store.openMatching([`signatory:${sig.id}`])).find(
+      (r) => r.kind === 'withdrawal' && r.signatoryId === sig.id,
+    );
     if (openWithdrawal) {
       await store.audit(openWithdrawal.id, { event: 'duplicate_request', by: from, via: messageRef });
       return 'already_pending';
@@ -751,7 +756,9 @@ export class Processor {
     }
     if (!request) {
       const named = new Set(report.recipients.flatMap((r) => [r.original, r.final]).filter((a) => a !== null));
-      const candidates = (await store.open()).filter((r) => r.replyAddress && named.has(r.replyAddress));
+      const candidates = (await store.openMatching([...named].map((a) => `reply:${a.toLowerCase()}`))).filter(
+        (r) => r.replyAddress && named.has(r.replyAddress),
+      );
       if (candidates.length !== 1) return null;
       request = candidates[0] as RequestRecord;
     }

@@ -50,6 +50,8 @@ export interface RestoreResult {
 }
 
 export async function rebuildAfterRestore(flow: Flow, timers: TimerRebuild, settings: FlowSettings): Promise<RestoreResult> {
+  // The index duplicate detection looks requests up by is operational (never in a backup): made again first.
+  await flow.d.store.reindex();
   const requests = await flow.d.store.list();
   let n = 0;
   for (const r of requests) {

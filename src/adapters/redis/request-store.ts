@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import {
   LIVE_STATUSES,
+  indexEntries,
   RequestRecordSchema,
   type Effect,
   type RequestRecord,
@@ -23,6 +24,9 @@ import type { Keyspace } from './keys.ts';
  * Operational:
  *   outbox:<id>               effects stored with the transition that produced them, not yet performed
  *   outboxes                  set of request ids with a non-empty outbox
+ *   idx:open:<h>              live request ids by what they can be found by (indexEntries: name, acronym,
+ *                             domain, reply address, signatory; sha256), changed in the same transaction
+ *                             as the record; rebuilt from the records when `idx:built` is missing (reindex)
  *
  * Every change is read → transition() → WATCH/MULTI/EXEC: the record, its
  * new effects and any token-use record land together or not at all; a
@@ -89,25 +93,70 @@ export class RequestStore {
     return raw === null ? null : RequestRecordSchema.parse(JSON.parse(raw));
   }
 
-  async list(o: { status?: RequestStatus } = {}): Promise<RequestRecord[]> {
-    const ids = await this.redis.zrange(this.indexKey, '0', '-1');
+  /** Records by id, in batches of one MGET each; ids with no record are left out. */
+  private async many(ids: readonly string[]): Promise<RequestRecord[]> {
     const out: RequestRecord[] = [];
-    for (const id of ids) {
-      const r = await this.get(id);
-      if (r && (!o.status || r.status === o.status || (o.status === 'pending' && r.status === 'info_requested')))
-        out.push(r);
+    for (let i = 0; i < ids.length; i += 500) {
+      const batch = ids.slice(i, i + 500);
+      if (!batch.length) break;
+      const raws = await this.redis.mget(...batch.map((id) => this.key(id.toUpperCase())));
+      for (const raw of raws) if (raw !== null) out.push(RequestRecordSchema.parse(JSON.parse(raw)));
     }
     return out;
   }
 
+  async list(o: { status?: RequestStatus } = {}): Promise<RequestRecord[]> {
+    const ids = await this.redis.zrange(this.indexKey, '0', '-1');
+    return (await this.many(ids)).filter(
+      (r) => !o.status || r.status === o.status || (o.status === 'pending' && r.status === 'info_requested'),
+    );
+  }
+
   async open(): Promise<RequestRecord[]> {
-    const ids = await this.redis.smembers(this.openKey);
-    const out: RequestRecord[] = [];
-    for (const id of ids) {
-      const r = await this.get(id);
-      if (r) out.push(r);
-    }
-    return out;
+    return this.many(await this.redis.smembers(this.openKey));
+  }
+
+  private entryKey(entry: string): string {
+    return this.ks.op('idx', 'open', sha(entry));
+  }
+  private get indexBuiltKey(): string {
+    return this.ks.op('idx', 'built');
+  }
+
+  /** The live requests kept under any of `entries` (see indexEntries): a few records, not every open one. */
+  async openMatching(entries: readonly string[]): Promise<RequestRecord[]> {
+    if (!entries.length) return [];
+    const ids = await this.redis.sunion(...entries.map((e) => this.entryKey(e)));
+    return (await this.many(ids.sort())).filter((r) => LIVE_STATUSES.includes(r.status));
+  }
+
+  /** Builds the index once (a store written before it existed, or whose operational keys were lost). */
+  async ensureIndex(): Promise<number | null> {
+    if ((await this.redis.exists(this.indexBuiltKey)) === 1) return null;
+    return this.reindex();
+  }
+
+  /** Rebuilds the index from the records (after `coalition import`); returns the live requests indexed. */
+  reindex(): Promise<number> {
+    return this.serial(async () => {
+      for (let attempt = 0; attempt < 50; attempt++) {
+        await this.redis.watch(this.openKey);
+        const live = (await this.many(await this.redis.smembers(this.openKey))).filter((r) => LIVE_STATUSES.includes(r.status));
+        const old: string[] = [];
+        let cursor = '0';
+        do {
+          const [next, batch] = await this.redis.scan(cursor, 'MATCH', `${this.ks.op('idx', 'open')}:*`, 'COUNT', 1000);
+          old.push(...batch);
+          cursor = next;
+        } while (cursor !== '0');
+        const tx = this.redis.multi();
+        for (let i = 0; i < old.length; i += 500) tx.del(...old.slice(i, i + 500));
+        for (const r of live) for (const e of indexEntries(r)) tx.sadd(this.entryKey(e), r.id);
+        tx.set(this.indexBuiltKey, new Date().toISOString());
+        if (await tx.exec()) return live.length;
+      }
+      throw new Error('could not rebuild the request index: too much contention');
+    });
   }
 
   /** The request a received message already created, if any. */
@@ -131,13 +180,41 @@ export class RequestStore {
    * under a WATCH of those keys, so two processors cannot both find "no
    * duplicate" and both create (the README lets several share one Redis).
    */
-  async snapshot(): Promise<string> {
-    return this.snapshotOn(this.redis);
+  async snapshot(entries?: readonly string[]): Promise<string> {
+    if (entries === undefined) return this.snapshotOn(this.redis);
+    return JSON.stringify({ entries, value: await this.snapshotOn(this.redis, entries) });
   }
 
-  private async snapshotOn(redis: Redis): Promise<string> {
-    const [open, current] = await Promise.all([redis.smembers(this.openKey), redis.get(this.registryCurrentKey)]);
+  /**
+   * Every open request, or (given index entries) only the requests kept under them: a check that read only
+   * those requests is invalidated only by a change to them, so a backlog of unrelated requests does not
+   * make every creation retry.
+   */
+  private async snapshotOn(redis: Redis, entries?: readonly string[]): Promise<string> {
+    const [open, current] = await Promise.all([
+      entries === undefined
+        ? redis.smembers(this.openKey)
+        : entries.length
+          ? redis.sunion(...entries.map((e) => this.entryKey(e)))
+          : Promise.resolve([]),
+      redis.get(this.registryCurrentKey),
+    ]);
     return `${current ?? '-'}|${open.sort().join(',')}`;
+  }
+
+  private guardOf(token: string | undefined): { keys: string[]; check: (redis: Redis) => Promise<boolean> } | null {
+    if (token === undefined) return null;
+    if (token.startsWith('{')) {
+      const { entries, value } = JSON.parse(token) as { entries: string[]; value: string };
+      return {
+        keys: [...entries.map((e) => this.entryKey(e)), this.registryCurrentKey],
+        check: async (redis) => (await this.snapshotOn(redis, entries)) === value,
+      };
+    }
+    return {
+      keys: [this.openKey, this.registryCurrentKey],
+      check: async (redis) => (await this.snapshotOn(redis)) === token,
+    };
   }
 
   /**
@@ -161,15 +238,15 @@ export class RequestStore {
     o: { unchangedSince?: string },
   ): Promise<{ created: boolean; id: string; stale?: true }> {
     const byMsg = this.byMessageKey(messageKey);
-    const guarded = o.unchangedSince !== undefined ? [this.openKey, this.registryCurrentKey] : [];
+    const guard = this.guardOf(o.unchangedSince);
     for (let attempt = 0; attempt < 50; attempt++) {
-      await this.redis.watch(byMsg, this.key(result.request.id), ...guarded);
+      await this.redis.watch(byMsg, this.key(result.request.id), ...(guard?.keys ?? []));
       const existing = await this.redis.get(byMsg);
       if (existing !== null) {
         await this.redis.unwatch();
         return { created: false, id: existing };
       }
-      if (o.unchangedSince !== undefined && (await this.snapshotOn(this.redis)) !== o.unchangedSince) {
+      if (guard && !(await guard.check(this.redis))) {
         await this.redis.unwatch();
         return { created: false, id: result.request.id, stale: true };
       }
@@ -184,6 +261,7 @@ export class RequestStore {
         .set(this.key(r.id), JSON.stringify(r))
         .zadd(this.indexKey, new Date(r.createdAt).getTime(), r.id)
         .sadd(this.openKey, r.id);
+      if (LIVE_STATUSES.includes(r.status)) for (const e of indexEntries(r)) tx.sadd(this.entryKey(e), r.id);
       if (result.effects.length)
         tx.set(this.outboxKey(r.id), JSON.stringify(result.effects)).sadd(this.outboxesKey, r.id);
       if (await tx.exec()) return { created: true, id: r.id };
@@ -230,9 +308,14 @@ export class RequestStore {
       }
       const pending = JSON.parse((await this.redis.get(this.outboxKey(id))) ?? '[]') as Effect[];
       const tx = this.redis.multi().set(key, JSON.stringify(res.request));
-      if (LIVE_STATUSES.includes(res.request.status))
-        tx.sadd(this.openKey, id);
-      else tx.srem(this.openKey, id);
+      const live = LIVE_STATUSES.includes(res.request.status);
+      if (live) tx.sadd(this.openKey, current.id);
+      else tx.srem(this.openKey, current.id);
+      // The index follows the record in the same transaction: a request that closed, or whose name changed.
+      const before = LIVE_STATUSES.includes(current.status) ? indexEntries(current) : [];
+      const after = new Set(live ? indexEntries(res.request) : []);
+      for (const e of before) if (!after.has(e)) tx.srem(this.entryKey(e), current.id);
+      for (const e of after) tx.sadd(this.entryKey(e), current.id);
       if (res.effects.length)
         tx.set(this.outboxKey(id), JSON.stringify([...pending, ...res.effects])).sadd(this.outboxesKey, id);
       if (useKey && o.tokenUse) tx.set(useKey, JSON.stringify({ ...o.tokenUse, at: new Date().toISOString() }));

@@ -72,3 +72,55 @@ export function findDuplicate(
   }
   return null;
 }
+
+// ---------------------------------------------------------------- the open-request index
+
+/**
+ * What a live request can be found by, so a new message looks up only the few
+ * requests it could match instead of reading every open one (a backlog of
+ * thousands made that quadratic). The store keeps one set of request ids per
+ * entry. Every request `findDuplicate` could match for an organisation is in
+ * one of `lookupEntries(org, sender)`.
+ */
+export interface Indexed {
+  kind: 'join' | 'withdrawal';
+  organization: Pick<Organization, 'name' | 'acronym'>;
+  senderAddress: string;
+  replyAddress: string;
+  signatoryId?: string | null;
+}
+
+function domainEntry(address: string): string | null {
+  const d = domainOf(address);
+  return d && !isFreemail(d) ? `domain:${d}` : null;
+}
+
+export function indexEntries(r: Indexed): string[] {
+  const out = new Set<string>();
+  const name = r.organization.name ? normaliseOrgName(r.organization.name) : '';
+  const acronym = r.organization.acronym ? normaliseOrgName(r.organization.acronym) : '';
+  if (name) out.add(`name:${name}`);
+  if (acronym) out.add(`acronym:${acronym}`);
+  for (const a of [r.senderAddress, r.replyAddress]) {
+    const d = a ? domainEntry(a) : null;
+    if (d) out.add(d);
+  }
+  if (r.replyAddress) out.add(`reply:${r.replyAddress.toLowerCase()}`);
+  if (r.signatoryId) out.add(`signatory:${r.signatoryId}`);
+  return [...out];
+}
+
+/** The entries under which every open request `findDuplicate(org, sender, …)` could match is kept. */
+export function lookupEntries(org: Pick<Organization, 'name' | 'acronym'>, senderAddress: string): string[] {
+  const out = new Set<string>();
+  const name = org.name ? normaliseOrgName(org.name) : '';
+  const acronym = org.acronym ? normaliseOrgName(org.acronym) : '';
+  if (name) {
+    out.add(`name:${name}`);
+    out.add(`acronym:${name}`);
+  }
+  if (acronym) out.add(`acronym:${acronym}`);
+  const d = senderAddress ? domainEntry(senderAddress) : null;
+  if (d) out.add(d);
+  return [...out];
+}

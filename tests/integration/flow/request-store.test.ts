@@ -101,4 +101,55 @@ describe('the request store (real Redis)', () => {
     expect(await store.pendingEffects('REQ-CCCC4')).toEqual([]);
     expect(await store.requestsWithEffects()).not.toContain('REQ-CCCC4');
   });
+
+  it('finds open requests through its index, which follows every change, and rebuilds it from the records', async () => {
+    const created = newRequest('REQ-DDDD5');
+    created.request.organization = { name: 'Qendra për Transparencë', acronym: 'QPT', city: null, website: null };
+    await store.create(created, '<m3@org.example.net>');
+    const ids = async (entries: string[]) => (await store.openMatching(entries)).map((r) => r.id).sort();
+    expect(await ids(['name:qendra per transparence'])).toEqual(['REQ-DDDD5']);
+    expect(await ids(['acronym:qpt'])).toEqual(['REQ-DDDD5']);
+    expect(await ids(['domain:org.example.net'])).toEqual(['REQ-AAAA2', 'REQ-DDDD5']); // REQ-CCCC4 was approved: closed
+    // A corrected name moves it in the index, in the same transaction as the record.
+    await store.update('REQ-DDDD5', (r) => ({
+      request: { ...r, organization: { ...r.organization, name: 'Qendra Rinore' } },
+      effects: [],
+      changed: true,
+    }));
+    expect(await ids(['name:qendra per transparence'])).toEqual([]);
+    expect(await ids(['name:qendra rinore'])).toEqual(['REQ-DDDD5']);
+    // Closed: out of the index.
+    await store.update('REQ-DDDD5', (r) => transition(r, { type: 'decide', by: ANA, decision: 'reject', via: '<r9@x>' }, ctx()));
+    await store.update('REQ-DDDD5', (r) => transition(r, { type: 'decide', by: BESA, decision: 'reject', via: '<r10@x>' }, ctx()));
+    expect((await store.get('REQ-DDDD5'))?.status).toBe('rejected');
+    expect(await ids(['name:qendra rinore', 'acronym:qpt'])).toEqual([]);
+    // Lost (an operational key) or restored from a backup: rebuilt from the live records alone.
+    const k = keyspace(prefix);
+    const stale = await redis.keys(`${k.op('idx', 'open')}:*`);
+    await redis.del(...stale, k.op('idx', 'built'));
+    await redis.sadd(k.op('idx', 'open', 'junk'), 'REQ-GONE7');
+    expect(await ids(['domain:org.example.net'])).toEqual([]);
+    expect(await store.ensureIndex()).toBe(1);
+    expect(await store.ensureIndex()).toBeNull(); // built once
+    expect(await ids(['domain:org.example.net'])).toEqual(['REQ-AAAA2']);
+    expect(await redis.exists(k.op('idx', 'open', 'junk'))).toBe(0);
+  });
+
+  it('stores a request only if no request under the entries it checked changed since', async () => {
+    const entries = ['name:org race', 'domain:race.example.net'];
+    const seen = await store.snapshot(entries);
+    const first = newRequest('REQ-EEEE6');
+    first.request.organization = { ...first.request.organization, name: 'Org Race' };
+    // Another processor creates the same organisation in between: this one must check again.
+    const rival = newRequest('REQ-FFFF7');
+    rival.request.organization = { ...rival.request.organization, name: 'Org Race' };
+    expect(await other.create(rival, '<m5@race.example.net>')).toMatchObject({ created: true });
+    expect(await store.create(first, '<m4@race.example.net>', { unchangedSince: seen })).toMatchObject({ created: false, stale: true });
+    // An unrelated request does not make it retry.
+    const calm = await store.snapshot(['name:org calm']);
+    await other.create(newRequest('REQ-GGGG8'), '<m6@elsewhere.example.net>');
+    const third = newRequest('REQ-HHHH9');
+    third.request.organization = { ...third.request.organization, name: 'Org Calm' };
+    expect(await store.create(third, '<m7@calm.example.net>', { unchangedSince: calm })).toMatchObject({ created: true });
+  });
 });

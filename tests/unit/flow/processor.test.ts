@@ -6,7 +6,7 @@ import type { Templates } from '../../../src/contracts/mail-catalog.ts';
 import { OutgoingMailSchema, type Outbox } from '../../../src/contracts/outbox.ts';
 import { Processor } from '../../../workers/ports.ts';
 import type { InboundJob } from '../../../src/contracts/queues.ts';
-import type { RequestRecord } from '../../../src/domain/request.ts';
+import { indexEntries, type RequestRecord } from '../../../src/domain/request.ts';
 
 const config = loadConfig(
   {
@@ -36,6 +36,8 @@ function desk(o: { open?: RequestRecord[] } = {}) {
     idForMessage: async () => null,
     snapshot: async () => '',
     open: async () => o.open ?? [],
+    openMatching: async (entries: readonly string[]) =>
+      (o.open ?? []).filter((r) => indexEntries(r).some((e) => entries.includes(e))),
     get: async () => null,
     audit: async (id: string, e: { event: string }) => void audits.push({ id, event: e.event }),
   };

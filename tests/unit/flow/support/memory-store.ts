@@ -1,5 +1,6 @@
 import { effectId, type TokenUse, type UpdateResult } from '../../../../src/contracts/requests.ts';
 import {
+  indexEntries,
   LIVE_STATUSES,
   RequestRecordSchema,
   type Effect,
@@ -35,6 +36,16 @@ export class MemoryRequestStore {
 
   async open(): Promise<RequestRecord[]> {
     return [...this.openIds].map((id) => this.copy(this.records.get(id) as RequestRecord));
+  }
+
+  async openMatching(entries: readonly string[]): Promise<RequestRecord[]> {
+    const wanted = new Set(entries);
+    return (await this.open()).filter((r) => indexEntries(r).some((e) => wanted.has(e)));
+  }
+
+  /** Nothing to rebuild: openMatching reads the records themselves. */
+  async reindex(): Promise<number> {
+    return this.openIds.size;
   }
 
   /** One process, no concurrency: the snapshot only has to change when the open set does. */
