@@ -112,6 +112,8 @@ const ConfigObject = z
     SMTP_TLS_INSECURE: z.stringbool().default(false),
     /** Outgoing mails per second at most (BullMQ limiter). */
     SMTP_RATE_PER_SECOND: z.coerce.number().positive().default(5),
+    /** SMTP connections the mailer keeps open at once (hosted providers often allow only a few); it sends on twice as many jobs. */
+    SMTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(20).default(3),
     /** First retry delay after a temporary SMTP failure (connection refused, timeout, 4xx); doubles each attempt. */
     SMTP_RETRY_DELAY: duration('30s'),
     /** Longest wait between two attempts. */
@@ -156,6 +158,11 @@ const ConfigObject = z
     /** Send Albanian and English together in one mail. */
     BILINGUAL: z.stringbool().default(false),
     UNDO_WINDOW: duration('15m'),
+    /**
+     * Received messages the processor reads at once. Requests stay exactly-once at any value (each
+     * creation is atomic with its duplicate check); more helps a backlog catch up.
+     */
+    PROCESSOR_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(4),
     APPROVALS_REQUIRED: z.coerce.number().int().min(1).max(5).default(1),
     REMINDER_AFTER: duration('3d'),
     REQUEST_TTL: duration('30d'),

@@ -251,7 +251,8 @@ export function startMailer(o: MailerOptions): Mailer {
   const worker = new Worker(QUEUES.outbound, processor, {
     connection: redis,
     prefix: ks.bull,
-    concurrency: o.worker?.concurrency ?? 2,
+    // Twice the pool: a job waits on Redis (the sent record) as well as on its SMTP connection.
+    concurrency: o.worker?.concurrency ?? 2 * config.SMTP_MAX_CONNECTIONS,
     limiter: rate(config.SMTP_RATE_PER_SECOND),
     lockDuration: o.worker?.lockDuration ?? 60_000,
     stalledInterval: o.worker?.stalledInterval ?? 30_000,

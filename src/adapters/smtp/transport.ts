@@ -27,7 +27,7 @@ type SmtpConfig = Pick<
   | 'DKIM_PRIVATE_KEY'
 > &
   // Older callers (and tests) built this from a password-only config: no SMTP_AUTH means "as SMTP_USER says".
-  Partial<Pick<Config, 'SMTP_AUTH'> & OAuthConfig>;
+  Partial<Pick<Config, 'SMTP_AUTH' | 'SMTP_MAX_CONNECTIONS'> & OAuthConfig>;
 
 const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|::1|\[::1\])$/i;
 
@@ -80,7 +80,7 @@ export function createSmtpTransport(c: SmtpConfig, o: { tokens?: AccessTokens } 
   if (method === 'oauth2' && !c.SMTP_USER) throw new MailerError('SMTP_NOT_CONFIGURED', 'SMTP_USER is needed for SMTP_AUTH=oauth2');
   const transport = nodemailer.createTransport({
     pool: true,
-    maxConnections: 2,
+    maxConnections: c.SMTP_MAX_CONNECTIONS ?? 3,
     maxMessages: 100,
     host: c.SMTP_HOST,
     port: c.SMTP_PORT,
