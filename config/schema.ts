@@ -62,6 +62,8 @@ const ConfigObject = z
   .object({
     NODE_ENV: z.string().default('production'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** auto: readable lines (pino-pretty) when stdout is a terminal, JSON lines otherwise; json or pretty: always. */
+    LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
 
     REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).default('redis://127.0.0.1:6379'),
     /** Prefix of every Redis key and BullMQ queue, so several desks (or tests) share one Redis. */

@@ -11,6 +11,7 @@ import {
   type FlowEvent,
   type FlowSettings,
   type RequestRecord,
+  type RequestStatus,
   type SendEffect,
   type TimerEffect,
 } from '../domain/request.ts';
@@ -188,6 +189,37 @@ export function toOutgoing(
   };
 }
 
+/** What a request's transition is logged as: the event that moved it, without any of the mail's content. */
+export type TransitionCause = FlowEvent | { type: 'received'; via: string };
+
+/**
+ * The fields of a request's transition log line: the request, the Message-ID of the mail that caused it (when a
+ * mail did), the status before and after, the event and who gave it. Never a body, a subject, a name the sender
+ * wrote, a token or a reason: only ids, statuses, addresses of coordinators and the event's kind.
+ */
+export function transitionFields(
+  requestId: string,
+  from: RequestStatus | 'received',
+  to: RequestStatus,
+  cause: TransitionCause,
+): Record<string, string | null> {
+  const via = 'via' in cause ? cause.via : null;
+  const fromMail = !!via && MESSAGE_ID.test(via);
+  return {
+    requestId,
+    messageId: fromMail ? via : null,
+    from,
+    to,
+    event: cause.type,
+    ...('by' in cause ? { by: normaliseAddress(cause.by) } : {}),
+    ...(cause.type === 'decide' ? { decision: cause.decision } : {}),
+    ...(cause.type === 'timer' ? { timer: cause.timer } : {}),
+    ...(cause.type === 'contact_answer' ? { answer: cause.answer } : {}),
+    // A decision from the CLI or the status page carries no Message-ID: its via (cli.<time>.<random>) says where.
+    ...(via && !fromMail && /^(?:cli|web)\.[\w:.-]+$/.test(via) ? { via } : {}),
+  };
+}
+
 function position(version: StatementVersion, id: string): number | null {
   const i = version.signatories.findIndex((s) => s.id === id);
   return i < 0 ? null : i + 1;
@@ -222,12 +254,20 @@ export class Flow {
     } = {},
   ): Promise<UpdateResult> {
     const ctx = { ...(o.quiet ? { quiet: true } : {}), ...(o.takenNames ? { takenNames: o.takenNames } : {}) };
+    const before: { status?: RequestStatus } = {};
     const res = await this.d.store.update(
       requestId,
-      (r) => transition(r, event, this.ctx(ctx)),
+      (r) => {
+        // The store may call the step again (a concurrent write): the last call is the one it stored.
+        before.status = r.status;
+        return transition(r, event, this.ctx(ctx));
+      },
       o.tokenUse ? { tokenUse: o.tokenUse } : {},
     );
-    if (res.found && 'changed' in res && res.changed) await this.d.hook?.('applied', requestId);
+    if (res.found && 'changed' in res && res.changed) {
+      this.transitioned(requestId, before.status ?? res.request.status, res.request.status, event);
+      await this.d.hook?.('applied', requestId);
+    }
     if (res.found) await this.flush(requestId, o.original ?? null, { cause: o.cause ?? null });
     return res;
   }
@@ -354,8 +394,24 @@ export class Flow {
     }
   }
 
+  /**
+   * Logs one stored transition: at info when the status changed (or the request was made), at debug when the
+   * event changed the record only (a first of two approvals, a correction, the registry's outcome recorded).
+   */
+  transitioned(requestId: string, from: RequestStatus | 'received', to: RequestStatus, cause: TransitionCause): void {
+    const fields = transitionFields(requestId, from, to, cause);
+    if (from === to) this.d.logger.debug(fields, 'request transition');
+    else this.d.logger.info(fields, 'request transition');
+  }
+
   private async recordOutcome(id: string, pos: number | null, version: number): Promise<void> {
-    await this.d.store.update(id, (r) => transition(r, { type: 'applied', position: pos, version }, this.ctx()));
+    const event: FlowEvent = { type: 'applied', position: pos, version };
+    const before: { status?: RequestStatus } = {};
+    const res = await this.d.store.update(id, (r) => {
+      before.status = r.status;
+      return transition(r, event, this.ctx());
+    });
+    if (res.found && 'changed' in res && res.changed) this.transitioned(id, before.status ?? res.request.status, res.request.status, event);
   }
 
   /** Performs pending effects of every request (start-up recovery after a crash). */

@@ -578,8 +578,9 @@ export class Processor {
     );
     // Atomic with the duplicate check: when another processor created or closed a request (or the registry
     // changed) since `seen`, nothing is stored and the message is looked at again from the start.
-    const { id, stale } = await store.create(result, messageRef, { unchangedSince: seen });
+    const { id, stale, created } = await store.create(result, messageRef, { unchangedSince: seen });
     if (stale) return this.joinRequest(mail, raw, reading, job, messageRef);
+    if (created) this.f.transitioned(id, 'received', result.request.status, { type: 'received', via: messageRef });
     await this.f.d.hook?.('created', id);
     await this.f.flush(id, raw, { cause: cause.sender ?? null });
     return 'request_created';
@@ -646,7 +647,8 @@ export class Processor {
       },
       this.f.ctx(),
     );
-    const { id } = await store.create(result, messageRef);
+    const { id, created } = await store.create(result, messageRef);
+    if (created) this.f.transitioned(id, 'received', result.request.status, { type: 'received', via: messageRef });
     await this.f.d.hook?.('created', id);
     await this.f.flush(id, raw, { cause: from || null });
     this.log.info({ key: job.key, requestId: id, reason }, 'possible request shown to the coordinators');
@@ -696,7 +698,8 @@ export class Processor {
       },
       this.f.ctx(),
     );
-    const { id } = await store.create(result, messageRef);
+    const { id, created } = await store.create(result, messageRef);
+    if (created) this.f.transitioned(id, 'received', result.request.status, { type: 'received', via: messageRef });
     await this.f.flush(id, raw, { cause: from });
     return 'withdrawal_created';
   }

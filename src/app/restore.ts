@@ -49,16 +49,24 @@ export interface RestoreResult {
   effects: number;
 }
 
-export async function rebuildAfterRestore(flow: Flow, timers: TimerRebuild, settings: FlowSettings): Promise<RestoreResult> {
+/** `onProgress`: after each request whose timers are scheduled again, how many of how many (for the CLI's progress line). */
+export async function rebuildAfterRestore(
+  flow: Flow,
+  timers: TimerRebuild,
+  settings: FlowSettings,
+  onProgress?: (done: number, total: number) => void,
+): Promise<RestoreResult> {
   // The index duplicate detection looks requests up by is operational (never in a backup): made again first.
   await flow.d.store.reindex();
   const requests = await flow.d.store.list();
   let n = 0;
-  for (const r of requests) {
+  onProgress?.(0, requests.length);
+  for (const [i, r] of requests.entries()) {
     for (const t of timersOf(r, settings)) {
       await timers.reschedule({ ...t, requestId: r.id });
       n += 1;
     }
+    onProgress?.(i + 1, requests.length);
   }
   const effects = await flow.recover();
   return { requests: requests.length, timers: n, effects };

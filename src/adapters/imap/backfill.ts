@@ -38,6 +38,8 @@ export async function runBackfill(o: {
   until?: Date;
   dryRun: boolean;
   onRow?: (row: BackfillRow) => void;
+  /** How many of the messages found (by day) have been looked at: for the CLI's progress line. */
+  onProgress?: (done: number, total: number) => void;
 }): Promise<{ rows: BackfillRow[]; processSince: Date; until: Date }> {
   const { config } = o;
   const parts = await createIngestParts({ config, redis: o.redis, logger: o.logger, triage: o.triage });
@@ -62,9 +64,14 @@ export async function runBackfill(o: {
       // Day-granular SEARCH with a day's margin each side; exact bounds below.
       const found = await client.search({ since: new Date(o.since.getTime() - day), before: new Date(until.getTime() + 2 * day) }, { uid: true });
       const uids = [...(found || [])].sort((a, b) => a - b);
+      let seen = 0;
+      o.onProgress?.(0, uids.length);
       for (let i = 0; i < uids.length; i += 100) {
         const metas = (await client.fetchAll(uids.slice(i, i + 100).join(','), META_QUERY, { uid: true })).map(toMeta).sort((a, b) => a.uid - b.uid);
         for (const meta of metas) {
+          // Those before this one are done; the last call, after the loop, counts every one found.
+          o.onProgress?.(Math.min(seen, uids.length), uids.length);
+          seen += 1;
           if (isBefore(meta.internalDate, o.since) || !isBefore(meta.internalDate, until)) continue;
           const base = { uid: meta.uid, date: meta.internalDate.toISOString(), from: meta.from, subject: meta.subject };
           let row: BackfillRow;
@@ -81,6 +88,7 @@ export async function runBackfill(o: {
           o.onRow?.(row);
         }
       }
+      o.onProgress?.(uids.length, uids.length);
     } finally {
       lock.release();
     }

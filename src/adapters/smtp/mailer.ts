@@ -243,7 +243,9 @@ export function startMailer(o: MailerOptions): Mailer {
       await refusals.report(mail, messageId, permanentRefusals(info, mail.to));
     }
     await ensureFollowUp(mail, record);
-    log.info({ mailId: mail.id, messageId }, 'mail sent');
+    // The Message-ID of a mail to a coordinator carries its approval token: never at info level.
+    log.info({ mailId: mail.id }, 'mail sent');
+    log.debug({ mailId: mail.id, messageId }, 'mail sent with its Message-ID');
     await o.onSent?.(mail.id, record);
     return record;
   };

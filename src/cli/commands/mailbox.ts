@@ -5,11 +5,12 @@ import { runBackfill, type BackfillRow } from '../../adapters/imap/backfill.ts';
 import { MailboxError } from '../../adapters/imap/connect.ts';
 import { QUARANTINE_MAX } from '../../adapters/imap/wiring.ts';
 import type { QuarantineRecord } from '../../adapters/imap/ledger.ts';
-import { createLogger } from '../../adapters/log.ts';
+import { createServiceLogger } from '../../adapters/log.ts';
 import { createRedis } from '../../adapters/redis/connection.ts';
 import { keyspace } from '../../adapters/redis/keys.ts';
 import { createTriage } from '../../../workers/ports.ts';
 import { CliError, printJsonLine } from '../io.ts';
+import { progress } from '../progress.ts';
 
 function parseDate(value: string, flag: string): Date {
   const d = new Date(value);
@@ -60,7 +61,15 @@ export function registerMailbox(program: Command): void {
       const config = mailboxConfig();
       const redis = createRedis(config.REDIS_URL, 'coalition-backfill');
       redis.on('error', () => undefined);
-      const logger = createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL, { command: 'backfill' });
+      // Its logs go to stderr: stdout is the command's output (the rows, or --json).
+      const logger = await createServiceLogger({
+        level: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL,
+        format: config.LOG_FORMAT,
+        bindings: { command: 'backfill' },
+        output: process.stderr,
+      });
+      // Progress on stderr only (stdout has the rows, or the JSON): redrawn in place on a terminal.
+      const shown = progress({ line: (d, t) => `backfill${opts.dryRun ? ' (dry run)' : ''}: ${d} / ${t} messages looked at` });
       try {
         const { rows, until: end } = await runBackfill({
           config,
@@ -70,8 +79,10 @@ export function registerMailbox(program: Command): void {
           since,
           until,
           dryRun: opts.dryRun === true,
-          onRow: (r) => printRow(r, opts.json === true),
+          onRow: (r) => shown.above(() => printRow(r, opts.json === true)),
+          onProgress: (d, t) => shown.update(d, t),
         });
+        shown.end();
         if (!opts.json) {
           const count = (d: string) => rows.filter((r) => r.disposition === d).length;
           process.stdout.write(
@@ -84,6 +95,7 @@ export function registerMailbox(program: Command): void {
         if (err instanceof MailboxError) throw new CliError(err.message);
         throw err;
       } finally {
+        shown.end();
         await redis.quit().catch(() => redis.disconnect());
       }
     });

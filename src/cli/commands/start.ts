@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig, readEnvFile } from '../../../config/load.ts';
 import { configuresMailbox, type Config } from '../../../config/schema.ts';
-import { createLogger } from '../../adapters/log.ts';
+import { createServiceLogger } from '../../adapters/log.ts';
 import { formatDuration } from '../../domain/duration.ts';
 import { startSandbox, SANDBOX_DEFAULTS, SANDBOX_PASSWORD, type Sandbox } from '../../devstack/sandbox.ts';
 import { findSandbox, removeState, writeState } from '../../devstack/state.ts';
@@ -86,7 +86,7 @@ export async function runDesk(o: { only: WorkerName[]; forceSandbox: boolean }):
       throw err;
     }
   }
-  const logger = createLogger(config.LOG_LEVEL);
+  const logger = await createServiceLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT });
   let service: RunningService;
   try {
     service = await startService(config, logger, o.only);

@@ -8,6 +8,7 @@ import { RegistryStore } from '../../adapters/redis/registry-store.ts';
 import { loadStatementSource } from '../../adapters/templates/statement-source.ts';
 import { foundingVersion, renderStatement, signatoryLine, type StatementFormat } from '../../domain/statement.ts';
 import { CliError, printJsonLine, printText } from '../io.ts';
+import { progress } from '../progress.ts';
 import { withRedis } from '../with-redis.ts';
 
 /**
@@ -42,6 +43,8 @@ async function rebuildTimersAndEffects(redis: Redis, config: Config): Promise<vo
   const conn = redis.duplicate();
   conn.on('error', () => undefined);
   const timers = new Queue(QUEUES.timers, { connection: conn, prefix: ks.bull });
+  // On stderr: a line redrawn in place on a terminal, a plain line every tenth (or every few seconds) otherwise.
+  const shown = progress({ line: (d, t) => `restored ${d} / ${t} requests` });
   try {
     const done = await rebuildAfterRestore(
       parts.flow,
@@ -54,9 +57,12 @@ async function rebuildTimersAndEffects(redis: Redis, config: Config): Promise<vo
         },
       },
       flowSettings(config),
+      (d, t) => shown.update(d, t),
     );
+    shown.end();
     process.stderr.write(`scheduled ${done.timers} timer(s) for ${done.requests} request(s); performed the pending effects of ${done.effects}\n`);
   } finally {
+    shown.end();
     await timers.close();
     await conn.quit().catch(() => undefined);
     await parts.close();

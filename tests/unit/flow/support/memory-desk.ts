@@ -2,9 +2,11 @@ import { loadConfig } from '../../../../config/load.ts';
 import { silentLogger } from '../../../../src/adapters/log.ts';
 import { HandlebarsTemplates } from '../../../../src/adapters/templates/handlebars.ts';
 import { Flow } from '../../../../src/app/flow.ts';
+import type { Logger } from '../../../../src/app/ports.ts';
 import { OutgoingMailSchema, type Outbox } from '../../../../src/contracts/outbox.ts';
 import type { InboundJob } from '../../../../src/contracts/queues.ts';
 import type { OutgoingMail } from '../../../../src/domain/outgoing.ts';
+import type { JoinChange, StatementVersion } from '../../../../src/domain/statement.ts';
 import { Processor } from '../../../../workers/ports.ts';
 import { MemoryRequestStore } from './memory-store.ts';
 
@@ -16,9 +18,10 @@ export const INFO = 'info@example.org';
  * The processor over the real templates, an in-memory request store and an outbox that validates
  * like the real one (and records what it was given). A DNS resolver that never answers means a
  * reply without a valid signature can never pass DKIM. For the rules of the use case; the real
- * servers are in tests/integration.
+ * servers are in tests/integration. The statement is a list in memory (`signatories`); `logger` sees
+ * what the flow logs.
  */
-export function memoryDesk(env: Record<string, string> = {}) {
+export function memoryDesk(env: Record<string, string> = {}, o: { logger?: Logger } = {}) {
   const config = loadConfig(
     { COALITION_ADDRESS: INFO, COORDINATORS: `${ANA},${BESA}`, COORDINATOR_AUTH: 'token', TOKEN_SECRET: 'k'.repeat(64), UNDO_WINDOW: '0', ...env },
     '/nonexistent/.env',
@@ -34,15 +37,31 @@ export function memoryDesk(env: Record<string, string> = {}) {
     },
   };
   const store = new MemoryRequestStore();
+  const signatories: JoinChange[] = [];
+  const statements = {
+    async join(change: JoinChange, key?: string) {
+      const id = change.signatory.id ?? change.source;
+      const created = !signatories.some((s) => (s.signatory.id ?? s.source) === id);
+      if (created) signatories.push(change);
+      const version = {
+        number: signatories.length + 1,
+        signatories: signatories.map((s) => ({ id: s.signatory.id ?? s.source, name: s.signatory.name })),
+      } as unknown as StatementVersion;
+      return { version, created, mails: key ? [`statement.v${signatories.length + 1}.list`] : [] };
+    },
+    leave: async () => {
+      throw new Error('no withdrawals in the memory desk');
+    },
+  };
   const flow = new Flow({
     config,
     store: store as never,
     outbox,
     templates: HandlebarsTemplates.load({ coalitionName: 'Koalicioni', coalitionAddress: INFO }),
     timers: { schedule: async () => undefined },
-    statements: {} as never,
+    statements,
     secret: config.TOKEN_SECRET ?? 'x',
-    logger: silentLogger,
+    logger: o.logger ?? silentLogger,
     clock: () => new Date('2026-11-30T10:00:00Z'),
   });
   const processor = new Processor({
@@ -64,5 +83,5 @@ export function memoryDesk(env: Record<string, string> = {}) {
     return processor.handle(job);
   };
   const to = (address: string) => [...sent.values()].filter((m) => m.to.includes(address));
-  return { config, processor, store, sent, to, deliver, delivered: () => uid };
+  return { config, flow, processor, store, sent, signatories, to, deliver, delivered: () => uid };
 }
