@@ -72,8 +72,64 @@ function rev2(client: ImapFlow): boolean {
   return client.enabled.has('IMAP4REV2') || (client.capabilities.has('IMAP4rev2') && !client.capabilities.has('IMAP4rev1'));
 }
 
+/** What one FETCH of a catch-up may bring at most: bodies are held in memory until they are handed off. */
+export const PREFETCH_MAX_BYTES = 8 * 1024 * 1024;
+export const PREFETCH_MAX_MESSAGES = 50;
+
+/**
+ * The metas of a catch-up in groups fetched together: at most PREFETCH_MAX_MESSAGES, and bodies of at most
+ * PREFETCH_MAX_BYTES in all (a message larger than that alone is a group of its own).
+ */
+export function prefetchGroups(metas: readonly MessageMeta[], maxBytes = PREFETCH_MAX_BYTES, maxCount = PREFETCH_MAX_MESSAGES): MessageMeta[][] {
+  const groups: MessageMeta[][] = [];
+  let group: MessageMeta[] = [];
+  let bytes = 0;
+  for (const m of metas) {
+    if (group.length && (group.length >= maxCount || bytes + m.size > maxBytes)) {
+      groups.push(group);
+      group = [];
+      bytes = 0;
+    }
+    group.push(m);
+    bytes += m.size;
+  }
+  if (group.length) groups.push(group);
+  return groups;
+}
+
 export class Ingestor {
   private warnedNoExpunge = false;
+  /** Moves waiting for flushMoves(), by folder, in UID order. */
+  private pendingMoves: Map<string, number[]> | null = null;
+
+  /** From now until flushMoves(), MOVEs are gathered and made per folder in one command. */
+  beginBatch(): void {
+    this.pendingMoves ??= new Map();
+  }
+
+  /** Makes the gathered MOVEs: one UID MOVE (or COPY + UID EXPUNGE) per folder. */
+  async flushMoves(client: ImapFlow): Promise<void> {
+    const moves = this.pendingMoves;
+    this.pendingMoves = null;
+    if (!moves) return;
+    for (const [folder, uids] of moves) if (uids.length) await this.moveNow(client, uids, folder);
+  }
+
+  /**
+   * Downloads the bodies of a group in one FETCH (BODY.PEEK[], as download()). Messages over the size
+   * limit are not fetched (they are quarantined from their size alone); a message missing from the
+   * answer is fetched alone later, or found vanished.
+   */
+  async prefetch(client: ImapFlow, metas: readonly MessageMeta[]): Promise<Map<number, Buffer>> {
+    const out = new Map<number, Buffer>();
+    const wanted = metas.filter((m) => m.size <= this.o.maxMessageBytes).map((m) => m.uid);
+    if (wanted.length < 2) return out; // one message: handle() downloads it, nothing to gain
+    // Collected before anything else is asked of the connection: imapflow runs one command at a time.
+    for await (const m of client.fetch(wanted.join(','), { uid: true, source: true }, { uid: true })) {
+      if (m.source) out.set(m.uid, m.source);
+    }
+    return out;
+  }
 
   constructor(
     private readonly ledger: IngestLedger,
@@ -92,7 +148,12 @@ export class Ingestor {
     return { ...verdict, already };
   }
 
-  async handle(client: ImapFlow, meta: MessageMeta, uidValidity: string, folders: FolderNames): Promise<Outcome | null> {
+  /**
+   * `raw`: the message as fetched with others in one FETCH (catch-up); downloaded here when not given.
+   * Inside beginBatch()/flushMoves(), the MOVE is made with the batch's others: until then the message is
+   * still in the mailbox, and a crash leaves it there to be filed again (its seen record says where).
+   */
+  async handle(client: ImapFlow, meta: MessageMeta, uidValidity: string, folders: FolderNames, prefetched?: Buffer | null): Promise<Outcome | null> {
     const { uid, size } = meta;
     const place = { mailbox: this.o.mailbox, uidValidity, uid };
     const now = (): string => new Date().toISOString();
@@ -112,7 +173,7 @@ export class Ingestor {
       if (seen) return this.fileDuplicate(client, meta, folders, seen);
     }
 
-    const raw = await this.download(client, uid);
+    const raw = prefetched ?? (await this.download(client, uid));
     if (!raw) {
       this.logger.warn({ uid }, 'message vanished before it could be fetched');
       return null;
@@ -263,8 +324,24 @@ export class Ingestor {
    *    not used). The keyword keeps a rescan from copying it again.
    */
   private async move(client: ImapFlow, uid: number, folder: string): Promise<void> {
-    const range = String(uid);
+    if (this.pendingMoves) {
+      const list = this.pendingMoves.get(folder) ?? [];
+      list.push(uid);
+      this.pendingMoves.set(folder, list);
+      return;
+    }
+    await this.moveNow(client, [uid], folder);
+  }
+
+  private async moveNow(client: ImapFlow, uids: readonly number[], folder: string): Promise<void> {
+    const range = uids.join(',');
+    const uid = range; // for the messages below: one UID, or the batch's
     const can = (cap: string): boolean => client.capabilities.has(cap) || rev2(client);
+    if (!can('MOVE') && !can('UIDPLUS') && uids.length > 1) {
+      // Copy and keyword, each after its own look at the keyword (a rescan must not copy one again).
+      for (const one of uids) await this.moveNow(client, [one], folder);
+      return;
+    }
     if (can('MOVE')) {
       const res = await client.messageMove(range, folder, { uid: true });
       if (!res) throw new MailboxError('MAILBOX_MOVE_FAILED', `could not move UID ${uid} to ${folder}`);

@@ -5,7 +5,7 @@ import { backoffDelay, type BackoffOptions } from './backoff.ts';
 import { planScan, uidsFrom, type CheckpointStore } from './checkpoint.ts';
 import { createImapClient, MailboxError, withTimeout, type ImapSettings } from './connect.ts';
 import { ensureFolders, type FolderNames } from './folders.ts';
-import { META_QUERY, toMeta, type Ingestor, type Outcome } from './ingest.ts';
+import { META_QUERY, prefetchGroups, toMeta, type Ingestor, type Outcome } from './ingest.ts';
 import type { RedisLock } from './lock.ts';
 
 /**
@@ -247,19 +247,39 @@ export class MailboxWatcher extends EventEmitter<WatcherEvents> {
       for (let i = 0; i < uids.length && !this.shouldStop(); i += o.batchSize) {
         const chunk = uids.slice(i, i + o.batchSize);
         const metas = (await client.fetchAll(chunk.join(','), META_QUERY, { uid: true })).map(toMeta).sort((a, b) => a.uid - b.uid);
-        for (const meta of metas) {
+        // A group's bodies come in one FETCH, and its MOVEs go in one command per folder; the checkpoint
+        // moves past the group only after both, so a crash inside it means the group is looked at again
+        // (the seen records keep a message handed off from being queued twice).
+        for (const group of prefetchGroups(metas)) {
           if (this.shouldStop()) break;
-          this.logger.info({ uid: meta.uid, size: meta.size, mailbox: o.mailbox }, 'noticed message');
-          this.emit('noticed', { uid: meta.uid, at: Date.now() });
-          if (isBefore(meta.internalDate, o.processSince)) {
-            this.logger.debug({ uid: meta.uid, internalDate: meta.internalDate }, 'older than PROCESS_SINCE: left alone (see `coalition backfill`)');
-          } else {
-            const outcome = await this.ingestor.handle(client, meta, uidValidity, folders);
-            if (outcome) this.emit('filed', { ...outcome, at: Date.now() });
+          const due = group.filter((m) => !isBefore(m.internalDate, o.processSince));
+          const bodies = await this.ingestor.prefetch(client, due);
+          const filed: Outcome[] = [];
+          let last: number | null = null;
+          this.ingestor.beginBatch();
+          try {
+            for (const meta of group) {
+              if (this.shouldStop()) break;
+              this.logger.info({ uid: meta.uid, size: meta.size, mailbox: o.mailbox }, 'noticed message');
+              this.emit('noticed', { uid: meta.uid, at: Date.now() });
+              if (isBefore(meta.internalDate, o.processSince)) {
+                this.logger.debug({ uid: meta.uid, internalDate: meta.internalDate }, 'older than PROCESS_SINCE: left alone (see `coalition backfill`)');
+              } else {
+                const outcome = await this.ingestor.handle(client, meta, uidValidity, folders, bodies.get(meta.uid));
+                bodies.delete(meta.uid);
+                if (outcome) filed.push(outcome);
+              }
+              last = meta.uid;
+            }
+          } finally {
+            await this.ingestor.flushMoves(client);
           }
-          // Only now: a crash before this line means the message is looked at again.
-          await this.checkpoints.advance(o.mailbox, uidValidity, meta.uid);
-          lastUid = meta.uid;
+          for (const outcome of filed) this.emit('filed', { ...outcome, at: Date.now() });
+          // Only now: a crash before this line means the group is looked at again.
+          if (last !== null) {
+            await this.checkpoints.advance(o.mailbox, uidValidity, last);
+            lastUid = last;
+          }
         }
       }
       if (lastUid !== null) this.emit('caught-up', { lastUid });
