@@ -416,6 +416,7 @@ export class Processor {
     const applied: TemplateVars<'digest_echo'>['applied'] = [];
     const takenNames = reply.lines.length ? await this.takenNames() : [];
     let replays = 0;
+    let attempted = 0;
     for (const line of reply.lines) {
       const item = listed.get(line.reference);
       if (!item) {
@@ -429,6 +430,7 @@ export class Processor {
         });
         continue;
       }
+      attempted += 1;
       const c = line.command;
       const event: FlowEvent =
         c.type === 'undo'
@@ -473,7 +475,7 @@ export class Processor {
     if (!(nothing && verdict.ref.variant.startsWith('e'))) {
       await this.digestSummary(job, digest.number, by, applied, refused);
     }
-    if (reply.lines.length > 0 && replays === reply.lines.length) return 'replay';
+    if (attempted > 0 && replays === attempted) return 'replay';
     return applied.length ? 'decision' : 'left';
   }
 
