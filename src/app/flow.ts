@@ -330,6 +330,10 @@ export class Flow {
           log.debug({ to: e.to }, 'approval request put in the digest');
           return;
         }
+        if (e.template === 'reminder' && (await this.remindInDigest(r))) {
+          log.debug({ to: e.to }, 'reminder: listed again in the next digest');
+          return;
+        }
         const res = await this.send(toOutgoing(this.d, r.id, r.language, e, {}, original), cause);
         log.debug({ status: res.status, template: e.template, to: e.to }, 'mail queued');
         return;
@@ -422,6 +426,19 @@ export class Flow {
       await this.d.store.audit(r.id, { event: 'in_digest', detail: 'the approval request waits for the next digest' }, now);
     }
     if (res.oldest !== null) await this.scheduleDigest(res.oldest);
+    return true;
+  }
+
+  /**
+   * A reminder of a request whose approval request went into a digest: the request is listed again in the next
+   * digest instead of a reminder mail per request (a flood would otherwise come back REMINDER_AFTER later).
+   */
+  private async remindInDigest(r: RequestRecord): Promise<boolean> {
+    const dg = this.d.digest;
+    if (!dg) return false;
+    const oldest = await dg.store.requeue(r.id, this.d.clock().getTime());
+    if (oldest === null) return false;
+    await this.scheduleDigest(oldest);
     return true;
   }
 

@@ -76,6 +76,12 @@ export interface DigestStore {
     rule: (o: { recent: number; waiting: number }) => 'single' | 'digest',
     o: { now: number; windowMs: number },
   ): Promise<{ route: 'single' | 'digest'; first: boolean; oldest: number | null }>;
+  /**
+   * A request whose approval request went into a digest, and whose reminder is due: back into the waiting list
+   * (idempotent), so the next digest lists it again. Returns the oldest waiting time, or null when the request's
+   * approval request was a mail of its own (its reminder is one too).
+   */
+  requeue(requestId: string, now: number): Promise<number | null>;
   /** When the oldest waiting request was added (ms), or null when none waits. */
   oldestWaiting(): Promise<number | null>;
   /**

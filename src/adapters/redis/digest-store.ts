@@ -7,7 +7,8 @@ import type { Keyspace } from './keys.ts';
  * The approval digest in Redis (durable, under `<prefix>:data:`, saved by `coalition export`):
  *   digest:route:<request id>   'single' | 'digest': where its approval request went (decided once)
  *   digest:recent               sorted set request id → time routed (the rate of APPROVAL_DIGEST)
- *   digest:waiting              sorted set request id → time added: the next digest's requests
+ *   digest:waiting              sorted set request id → time added: the next digest's requests (a request
+ *                               whose reminder is due comes back into it)
  *   digest:seq                  the last digest's number
  *   digest:n:<n>                a digest: its number, time and requests (what a reply to it may decide)
  *   digest:unsent               numbers of digests cut whose mails are not all queued yet
@@ -85,6 +86,14 @@ export class RedisDigestStore {
     });
   }
 
+  requeue(requestId: string, now: number): Promise<number | null> {
+    return this.serial(async () => {
+      if ((await this.redis.get(this.k('route', requestId))) !== 'digest') return null;
+      await this.redis.zadd(this.k('waiting'), 'NX', now, requestId);
+      return this.oldestOn();
+    });
+  }
+
   oldestWaiting(): Promise<number | null> {
     return this.serial(() => this.oldestOn());
   }
@@ -100,7 +109,13 @@ export class RedisDigestStore {
           return null;
         }
         const ids = await this.redis.zrange(waitingKey, '0', String(Math.max(1, o.max) - 1));
-        const items = await o.keep(ids);
+        let items: DigestItem[];
+        try {
+          items = await o.keep(ids);
+        } catch (err) {
+          await this.redis.unwatch();
+          throw err;
+        }
         const n = Number((await this.redis.get(this.k('seq'))) ?? '0') + 1;
         const tx = this.redis.multi().zrem(waitingKey, ...ids);
         const digest: Digest = { number: n, at: o.now.toISOString(), items };

@@ -66,4 +66,14 @@ describe('the digest store (real Redis)', () => {
     expect(await store.unsent()).toEqual([]);
     expect(await store.cut({ dueBy: t + 3 * HOUR, max: 500, now: new Date(), keep: keepAll })).toBeNull();
   });
+
+  it('lists a digested request again when its reminder is due; a request of single mails is reminded by mail', async () => {
+    const t = 1_000_000_000_000 + 10 * HOUR;
+    expect(await store.requeue('REQ-R0AAA', t)).toBeNull();
+    expect(await store.requeue('REQ-R3AAA', t)).toBe(t);
+    expect(await other.requeue('REQ-R3AAA', t + 5)).toBe(t);
+    const d = await store.cut({ dueBy: t, max: 500, now: new Date(), keep: keepAll });
+    expect(d?.items.map((i) => i.id)).toEqual(['REQ-R3AAA']);
+    expect(d?.number).toBe(2);
+  });
 });
