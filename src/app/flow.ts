@@ -526,16 +526,15 @@ export class Flow {
         approvalsRequired: settings.approvalsRequired,
         undoWindow: formatWindow(settings.undoWindowMs),
       });
-      await this.send(
-        {
-          id: `digest.${d.number}.${addressTag(c)}`,
-          to: [c],
-          ...rendered,
-          autoSubmitted: 'auto-generated',
-          messageIdLocal: digestMessageIdLocal(this.d.secret, d.number, c, 'd'),
-        },
-        { requestId: null, sender: null },
-      );
+      // Never capped (as statement updates): at most one per coordinator and APPROVAL_DIGEST_EVERY, and only
+      // while requests wait; a digest recorded over a cap would hide every request it lists.
+      await this.d.outbox.send({
+        id: `digest.${d.number}.${addressTag(c)}`,
+        to: [c],
+        ...rendered,
+        autoSubmitted: 'auto-generated',
+        messageIdLocal: digestMessageIdLocal(this.d.secret, d.number, c, 'd'),
+      });
     }
     await this.d.digest?.store.markSent(d.number);
     this.d.logger.info({ digest: d.number, requests: items.length }, 'approval digest sent');
