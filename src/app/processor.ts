@@ -17,8 +17,8 @@ import { domainOf, isMachineAddress, normaliseAddress, type MailInput } from '..
 import type { OutgoingMail } from '../domain/outgoing.ts';
 import { parseReplyCommand, readFieldLines, visibleHtml, type ReplyCommand } from '../domain/reply-command.ts';
 import {
-  createPossibleRequest,
   addressTag,
+  createPossibleRequest,
   createRequest,
   findDuplicate,
   isPossibleNonce,
@@ -87,6 +87,8 @@ export type InboundOutcome =
   | 'automatic'
   | 'decision'
   | 'replay'
+  /** A digest reply of which no line was applied (each refusal told back in its summary). */
+  | 'digest_refused'
   | 'unauthenticated'
   | 'unknown_request'
   | 'org_reply'
@@ -476,7 +478,7 @@ export class Processor {
       await this.digestSummary(job, digest.number, by, applied, refused);
     }
     if (attempted > 0 && replays === attempted) return 'replay';
-    return applied.length ? 'decision' : 'left';
+    return applied.length ? 'decision' : 'digest_refused';
   }
 
   /** The one summary of a digest reply: to every coordinator when something was applied, else to its sender alone. */
