@@ -208,6 +208,9 @@ function position(version: StatementVersion, id: string): number | null {
 }
 
 export class Flow {
+  /** Requests whose approval requests are mails of their own (a route is stored once and never changes). */
+  private readonly singleRoutes = new Set<string>();
+
   constructor(readonly d: FlowDeps) {}
 
   ctx(o: { quiet?: boolean; takenNames?: readonly string[]; batch?: boolean } = {}) {
@@ -416,12 +419,18 @@ export class Flow {
     const dg = this.d.digest;
     const setting = this.d.config.APPROVAL_DIGEST;
     if (!dg || setting.mode === 'off') return false;
+    // A route never changes once stored: the next coordinator's effect of the same request need not ask Redis.
+    if (this.singleRoutes.has(r.id)) return false;
     const now = this.d.clock();
     const res = await dg.store.route(r.id, (o) => digestRoute(setting, o), {
       now: now.getTime(),
       windowMs: setting.mode === 'rate' ? setting.windowMs : 3_600_000,
     });
-    if (res.route === 'single') return false;
+    if (res.route === 'single') {
+      this.singleRoutes.add(r.id);
+      if (this.singleRoutes.size > 1000) this.singleRoutes.delete(this.singleRoutes.values().next().value as string);
+      return false;
+    }
     if (res.first) {
       await this.d.store.audit(r.id, { event: 'in_digest', detail: 'the approval request waits for the next digest' }, now);
     }

@@ -68,8 +68,8 @@ export interface DigestStore {
   /**
    * Where this request's approval request goes: decided once (`rule` sees how many approval requests were routed
    * within `windowMs`, this one counted, and how many wait), then the same answer every time it is asked again.
-   * 'digest' adds it to the waiting list in the same transaction. `oldest`: the time (ms) the oldest waiting
-   * request was added, when any waits.
+   * 'digest' adds it to the waiting list in the same transaction. `oldest` (for 'digest'): the time (ms) the
+   * oldest waiting request was added.
    */
   route(
     requestId: string,

@@ -68,7 +68,7 @@ export class RedisDigestStore {
         const existing = await this.redis.get(routeKey);
         if (existing === 'single' || existing === 'digest') {
           await this.redis.unwatch();
-          return { route: existing, first: false, oldest: await this.oldestOn() };
+          return { route: existing, first: false, oldest: existing === 'digest' ? await this.oldestOn() : null };
         }
         const since = o.now - o.windowMs;
         const recent = await this.redis.zcount(this.k('recent'), since, '+inf');
@@ -80,7 +80,7 @@ export class RedisDigestStore {
           .zadd(this.k('recent'), o.now, requestId)
           .zremrangebyscore(this.k('recent'), '-inf', `(${since}`);
         if (route === 'digest') tx.zadd(this.k('waiting'), 'NX', o.now, requestId);
-        if (await tx.exec()) return { route, first: true, oldest: await this.oldestOn() };
+        if (await tx.exec()) return { route, first: true, oldest: route === 'digest' ? await this.oldestOn() : null };
       }
       throw new Error(`could not route the approval request of ${requestId}: too much contention`);
     });
