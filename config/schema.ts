@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { parseDuration } from '../src/domain/duration.ts';
+import { parseDigestSetting } from '../src/domain/digest.ts';
 import { parseCap } from '../src/domain/mail-caps.ts';
 
 /**
@@ -168,6 +169,23 @@ const ConfigObject = z
     APPROVALS_REQUIRED: z.coerce.number().int().min(1).max(5).default(1),
     REMINDER_AFTER: duration('3d'),
     REQUEST_TTL: duration('30d'),
+    /**
+     * During a flood, one mail listing the waiting requests instead of one approval mail per request
+     * (src/domain/digest.ts): `off`, `always`, or a rate like `30/h` (digest mode above it).
+     */
+    APPROVAL_DIGEST: z
+      .string()
+      .default('30/h')
+      .transform((s, ctx) => {
+        const d = parseDigestSetting(s);
+        if (d === null) {
+          ctx.addIssue({ code: 'custom', message: `"${s}" is not off, always, or a rate like 30/h` });
+          return z.NEVER;
+        }
+        return d;
+      }),
+    /** How often the digest goes out while there are requests in it. */
+    APPROVAL_DIGEST_EVERY: duration('15m').refine((ms) => ms >= 1000, 'must be at least 1s'),
     /**
      * Mail that is not the desk's business (info@ is the institute's general address, its staff read it too):
      * leave it in the watched folder as it arrived, file it in FOLDER_IGNORED, or forward it to the coordinators.

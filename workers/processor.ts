@@ -7,6 +7,7 @@ import type { Config } from '../config/schema.ts';
 import { Spool } from '../src/adapters/imap/spool.ts';
 import type { Logger } from '../src/adapters/log.ts';
 import { keyspace, type Keyspace } from '../src/adapters/redis/keys.ts';
+import { RedisDigestStore } from '../src/adapters/redis/digest-store.ts';
 import { RegistryStore } from '../src/adapters/redis/registry-store.ts';
 import { RequestStore } from '../src/adapters/redis/request-store.ts';
 import { BullOutbox } from '../src/adapters/smtp/outbox.ts';
@@ -17,6 +18,9 @@ import { setMailTimeZone } from '../src/contracts/mail-catalog.ts';
 import { InboundJob, QUEUES } from '../src/contracts/queues.ts';
 import { StatementService } from '../src/app/statement-service.ts';
 import { Processor } from './ports.ts';
+
+/** The name of the approval digest's tick on the timers queue (Flow.sendDigests); its data is empty. */
+export const DIGEST_JOB = 'digest';
 
 /** A timer job carries ids only; the handler re-reads the request. */
 export const TimerJob = z.object({
@@ -103,6 +107,21 @@ export async function buildFlow(o: {
     maxMessageBytes: config.MAX_MESSAGE_BYTES,
     maxTotalBytes: config.SPOOL_MAX_BYTES,
   });
+  const digests = new RedisDigestStore(redis, ks);
+  const digest = {
+    store: digests,
+    /** A tick of the approval digest: a `digest` job on the timers queue, its id fixed by the caller. */
+    async schedule(jobId: string, at: Date) {
+      await timerQueue.add(DIGEST_JOB, {}, {
+        jobId,
+        delay: Math.max(0, at.getTime() - Date.now()),
+        attempts: 10,
+        backoff: { type: 'exponential', delay: 5_000 },
+        removeOnComplete: { age: 7 * 24 * 3600 },
+        removeOnFail: false,
+      });
+    },
+  };
   const flow = new Flow({
     config,
     store,
@@ -115,13 +134,14 @@ export async function buildFlow(o: {
     clock,
     hook: o.hook,
     original: (key) => spool.get(key),
+    digest,
   });
   return {
     flow,
     store,
     registry,
     async close() {
-      await Promise.all([timerQueue.close(), outbox.close(), store.close()]);
+      await Promise.all([timerQueue.close(), outbox.close(), store.close(), digests.close()]);
       await timerConn.quit().catch(() => undefined);
     },
   };
@@ -183,6 +203,7 @@ export async function startProcessor(o: {
   const timerWorker = new Worker(
     QUEUES.timers,
     async (job: Job) => {
+      if (job.name === DIGEST_JOB) return `digests sent: ${await flow.sendDigests()}`;
       const t = TimerJob.parse(job.data);
       const res = await flow.apply(t.requestId, { type: 'timer', timer: t.timer, seq: t.seq });
       return res.found && 'changed' in res ? (res.changed ? 'applied' : 'nothing to do') : 'unknown request';

@@ -16,10 +16,12 @@ import {
   type TimerEffect,
 } from '../domain/request.ts';
 import { StatementError, type StatementVersion } from '../domain/statement.ts';
-import { tokenMessageIdLocal } from '../domain/token.ts';
+import { digestRoute, type Digest, type DigestItem } from '../domain/digest.ts';
+import { addressTag, formatWindow, OPEN_STATUSES } from '../domain/request.ts';
+import { digestMessageIdLocal, tokenMessageIdLocal } from '../domain/token.ts';
 import { mailLanguage, type TemplateName, type Templates, type TemplateVars } from '../contracts/mail-catalog.ts';
 import type { CappedResult, Outbox, SendResult } from '../contracts/outbox.ts';
-import type { Logger, RequestStore } from './ports.ts';
+import type { DigestStore, Logger, RequestStore } from './ports.ts';
 import type { StatementService } from './statement-service.ts';
 
 /**
@@ -39,9 +41,10 @@ export interface TimerScheduler {
  * Named points of the flow, for metrics and for the crash tests (which stop
  * the process there): 'created' (request stored, effects not yet performed),
  * 'applied' (transition stored), 'effect' (one effect performed),
- * 'processed' (message handled, spool entry not yet deleted).
+ * 'processed' (message handled, spool entry not yet deleted), 'digest' (a digest cut, its mails not yet
+ * queued).
  */
-export type FlowPoint = 'created' | 'applied' | 'effect' | 'processed';
+export type FlowPoint = 'created' | 'applied' | 'effect' | 'processed' | 'digest';
 export type FlowHook = (point: FlowPoint, detail: string) => void | Promise<void>;
 
 /**
@@ -65,7 +68,18 @@ export interface FlowDeps {
   hook?: FlowHook | undefined;
   /** Reads a received message back (the spool), to attach the original when effects run after a restart. */
   original?: ((sourceKey: string) => Promise<Buffer | null>) | undefined;
+  /** The approval digest (APPROVAL_DIGEST); without it every approval request is a mail of its own. */
+  digest?: DigestDeps | undefined;
 }
+
+export interface DigestDeps {
+  store: DigestStore;
+  /** A tick of the digest (Flow.sendDigests) at `at`, idempotent by `jobId`. */
+  schedule(jobId: string, at: Date): Promise<void>;
+}
+
+/** The most requests one digest mail lists; more wait for the next one. */
+export const DIGEST_MAX_ITEMS = 500;
 
 export function flowSettings(config: Config): FlowSettings {
   return {
@@ -226,14 +240,18 @@ function position(version: StatementVersion, id: string): number | null {
 }
 
 export class Flow {
+  /** Requests whose approval requests are mails of their own (a route is stored once and never changes). */
+  private readonly singleRoutes = new Set<string>();
+
   constructor(readonly d: FlowDeps) {}
 
-  ctx(o: { quiet?: boolean; takenNames?: readonly string[] } = {}) {
+  ctx(o: { quiet?: boolean; takenNames?: readonly string[]; batch?: boolean } = {}) {
     return {
       now: this.d.clock(),
       settings: flowSettings(this.d.config),
       ...(o.quiet ? { quiet: true } : {}),
       ...(o.takenNames ? { takenNames: o.takenNames } : {}),
+      ...(o.batch ? { batch: true } : {}),
     };
   }
 
@@ -251,9 +269,15 @@ export class Flow {
       cause?: string | null;
       quiet?: boolean;
       takenNames?: readonly string[];
+      /** One line of a digest reply: the coordinators get one summary of the reply instead of an echo per line. */
+      batch?: boolean;
     } = {},
   ): Promise<UpdateResult> {
-    const ctx = { ...(o.quiet ? { quiet: true } : {}), ...(o.takenNames ? { takenNames: o.takenNames } : {}) };
+    const ctx = {
+      ...(o.quiet ? { quiet: true } : {}),
+      ...(o.takenNames ? { takenNames: o.takenNames } : {}),
+      ...(o.batch ? { batch: true } : {}),
+    };
     const before: { status?: RequestStatus } = {};
     const res = await this.d.store.update(
       requestId,
@@ -345,6 +369,14 @@ export class Flow {
     const cause: CapCause = { requestId: r.id, sender };
     switch (e.type) {
       case 'send': {
+        if (e.template === 'approval_request' && (await this.intoDigest(r))) {
+          log.debug({ to: e.to }, 'approval request put in the digest');
+          return;
+        }
+        if (e.template === 'reminder' && (await this.remindInDigest(r))) {
+          log.debug({ to: e.to }, 'reminder: listed again in the next digest');
+          return;
+        }
         const res = await this.send(toOutgoing(this.d, r.id, r.language, e, {}, original), cause);
         log.debug({ status: res.status, template: e.template, to: e.to }, 'mail queued');
         return;
@@ -414,7 +446,7 @@ export class Flow {
     if (res.found && 'changed' in res && res.changed) this.transitioned(id, before.status ?? res.request.status, res.request.status, event);
   }
 
-  /** Performs pending effects of every request (start-up recovery after a crash). */
+  /** Performs pending effects of every request (start-up recovery after a crash), then the digest's. */
   async recover(): Promise<number> {
     const ids = await this.d.store.requestsWithEffects();
     for (const id of ids) {
@@ -424,6 +456,152 @@ export class Flow {
         this.d.logger.error({ err, requestId: id }, 'could not perform pending effects');
       }
     }
+    try {
+      await this.sendDigests(`start${this.d.clock().getTime()}`);
+    } catch (err) {
+      this.d.logger.error({ err }, 'could not send the waiting digest');
+    }
     return ids.length;
+  }
+
+  // ------------------------------------------------------------ the approval digest
+
+  /**
+   * Whether this request's approval request goes into the digest instead of a mail of its own
+   * (APPROVAL_DIGEST). Decided once per request, atomically with adding it to the waiting list: performing the
+   * effect again (after a crash), or the effect of the next coordinator, finds the same answer.
+   */
+  private async intoDigest(r: RequestRecord): Promise<boolean> {
+    const dg = this.d.digest;
+    const setting = this.d.config.APPROVAL_DIGEST;
+    if (!dg || setting.mode === 'off') return false;
+    // A route never changes once stored: the next coordinator's effect of the same request need not ask Redis.
+    if (this.singleRoutes.has(r.id)) return false;
+    const now = this.d.clock();
+    const res = await dg.store.route(r.id, (o) => digestRoute(setting, o), {
+      now: now.getTime(),
+      windowMs: setting.mode === 'rate' ? setting.windowMs : 3_600_000,
+    });
+    if (res.route === 'single') {
+      this.singleRoutes.add(r.id);
+      if (this.singleRoutes.size > 1000) this.singleRoutes.delete(this.singleRoutes.values().next().value as string);
+      return false;
+    }
+    if (res.first) {
+      await this.d.store.audit(r.id, { event: 'in_digest', detail: 'the approval request waits for the next digest' }, now);
+    }
+    if (res.oldest !== null) await this.scheduleDigest(res.oldest);
+    return true;
+  }
+
+  /**
+   * A reminder of a request whose approval request went into a digest: the request is listed again in the next
+   * digest instead of a reminder mail per request (a flood would otherwise come back REMINDER_AFTER later).
+   */
+  private async remindInDigest(r: RequestRecord): Promise<boolean> {
+    const dg = this.d.digest;
+    if (!dg) return false;
+    const oldest = await dg.store.requeue(r.id, this.d.clock().getTime());
+    if (oldest === null) return false;
+    await this.scheduleDigest(oldest);
+    return true;
+  }
+
+  private async scheduleDigest(oldest: number, tag = ''): Promise<void> {
+    const every = this.d.config.APPROVAL_DIGEST_EVERY;
+    const at = new Date(Math.max(oldest + every, tag ? this.d.clock().getTime() + every : 0));
+    await this.d.digest?.schedule(`digest.${oldest}${tag ? `.${tag}` : ''}`, at);
+  }
+
+  /**
+   * A tick of the digest: queues the mails of any digest cut but not sent (a crash between the two), then cuts
+   * the next one when its oldest request has waited APPROVAL_DIGEST_EVERY, and sends it: one mail per
+   * coordinator, each with its own token. Requests decided meanwhile are left out. Idempotent: a digest's mails
+   * have fixed ids (`digest.<n>.<coordinator>`), and a request leaves the waiting list only into a digest.
+   */
+  async sendDigests(tag = ''): Promise<number> {
+    const dg = this.d.digest;
+    if (!dg) return 0;
+    let sent = 0;
+    for (const d of await dg.store.unsent()) {
+      await this.sendDigest(d);
+      sent += 1;
+    }
+    const now = this.d.clock();
+    const cut = await dg.store.cut({
+      dueBy: now.getTime() - this.d.config.APPROVAL_DIGEST_EVERY,
+      max: DIGEST_MAX_ITEMS,
+      now,
+      keep: (ids) => this.undecided(ids),
+    });
+    if (cut) {
+      await this.hook('digest', String(cut.number));
+      await this.sendDigest(cut);
+      sent += 1;
+    }
+    const oldest = await dg.store.oldestWaiting();
+    if (oldest !== null) await this.scheduleDigest(oldest, cut ? `after${cut.number}` : tag);
+    return sent;
+  }
+
+  private async hook(point: FlowPoint, detail: string): Promise<void> {
+    await this.d.hook?.(point, detail);
+  }
+
+  /** The requests still waiting for a decision, with their sequence number now (what the digest shows). */
+  private async undecided(ids: readonly string[]): Promise<DigestItem[]> {
+    const out: DigestItem[] = [];
+    for (const id of ids) {
+      const r = await this.d.store.get(id);
+      if (r && r.kind === 'join' && OPEN_STATUSES.includes(r.status)) out.push({ id: r.id, seq: r.seq });
+    }
+    return out;
+  }
+
+  private async sendDigest(d: Digest): Promise<void> {
+    const config = this.d.config;
+    const requests: RequestRecord[] = [];
+    for (const item of d.items) {
+      const r = await this.d.store.get(item.id);
+      if (r) requests.push(r);
+    }
+    const items = requests.map((r) => ({
+      reference: r.id,
+      organization: r.organization,
+      contact: r.contact ?? { name: null, email: r.replyAddress || null, phone: null },
+      language: r.language,
+      receivedAt: r.createdAt,
+      originalSubject: r.originalSubject,
+      excerpt: r.excerpt.length > 400 ? `${r.excerpt.slice(0, 399)}…` : r.excerpt,
+      missing: r.missing,
+      from: r.senderAddress,
+      fromVerified: r.senderVerified === true,
+      answersTo: r.replyAddress || null,
+      proposedContact: r.proposedContact,
+      resembles: r.resembles,
+    }));
+    const settings = flowSettings(config);
+    for (const c of settings.coordinators) {
+      const rendered = this.d.templates.render('approval_digest', mailLanguage(config, null), {
+        number: d.number,
+        coordinatorAddress: c,
+        items,
+        count: items.length,
+        example: items[0]?.reference ?? 'REQ-7F3K2',
+        approvalsRequired: settings.approvalsRequired,
+        undoWindow: formatWindow(settings.undoWindowMs),
+      });
+      // Never capped (as statement updates): at most one per coordinator and APPROVAL_DIGEST_EVERY, and only
+      // while requests wait; a digest recorded over a cap would hide every request it lists.
+      await this.d.outbox.send({
+        id: `digest.${d.number}.${addressTag(c)}`,
+        to: [c],
+        ...rendered,
+        autoSubmitted: 'auto-generated',
+        messageIdLocal: digestMessageIdLocal(this.d.secret, d.number, c, 'd'),
+      });
+    }
+    await this.d.digest?.store.markSent(d.number);
+    this.d.logger.info({ digest: d.number, requests: items.length }, 'approval digest sent');
   }
 }

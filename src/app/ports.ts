@@ -1,5 +1,6 @@
 import type { TokenUse, UpdateResult } from '../contracts/requests.ts';
 import type { DkimEvidence } from '../domain/coordinator-auth.ts';
+import type { Digest, DigestItem } from '../domain/digest.ts';
 import type { MailInput } from '../domain/mail.ts';
 import type { Effect, RequestRecord, RequestStatus, TransitionResult } from '../domain/request.ts';
 
@@ -63,4 +64,41 @@ export interface RequestStore {
   requestsWithEffects(): Promise<string[]>;
   completeEffects(id: string, done: readonly Effect[]): Promise<void>;
   audit(id: string, entry: { event: string; by?: string | null; via?: string | null; detail?: string | null }, now?: Date): Promise<void>;
+}
+
+/**
+ * The approval digest's store (src/adapters/redis/digest-store.ts): which requests wait for the next digest, and
+ * the digests cut from them. Each change is atomic; a request is in the waiting list or in a digest, never lost
+ * between the two, and never in two digests.
+ */
+export interface DigestStore {
+  /**
+   * Where this request's approval request goes: decided once (`rule` sees how many approval requests were routed
+   * within `windowMs`, this one counted, and how many wait), then the same answer every time it is asked again.
+   * 'digest' adds it to the waiting list in the same transaction. `oldest` (for 'digest'): the time (ms) the
+   * oldest waiting request was added.
+   */
+  route(
+    requestId: string,
+    rule: (o: { recent: number; waiting: number }) => 'single' | 'digest',
+    o: { now: number; windowMs: number },
+  ): Promise<{ route: 'single' | 'digest'; first: boolean; oldest: number | null }>;
+  /**
+   * A request whose approval request went into a digest, and whose reminder is due: back into the waiting list
+   * (idempotent), so the next digest lists it again. Returns the oldest waiting time, or null when the request's
+   * approval request was a mail of its own (its reminder is one too).
+   */
+  requeue(requestId: string, now: number): Promise<number | null>;
+  /** When the oldest waiting request was added (ms), or null when none waits. */
+  oldestWaiting(): Promise<number | null>;
+  /**
+   * Cuts the next digest when the oldest waiting request was added at or before `dueBy`: up to `max` of the oldest
+   * waiting requests leave the list, and those `keep` returns (still undecided) make digest n+1, stored as unsent.
+   * Null when nothing is due (or nothing was kept).
+   */
+  cut(o: { dueBy: number; max: number; now: Date; keep: (ids: string[]) => Promise<DigestItem[]> }): Promise<Digest | null>;
+  /** Digests cut whose mails are not all queued yet (a crash between the two). */
+  unsent(): Promise<Digest[]>;
+  markSent(n: number): Promise<void>;
+  get(n: number): Promise<Digest | null>;
 }

@@ -1,18 +1,23 @@
 import { createHash } from 'node:crypto';
 import { ZodError } from 'zod';
 import {
+  authorizeDigestReply,
   authorizeReply,
   checkAuthenticationResults,
   checkDkimEvidence,
   coordinatorSender,
   explainAuthFailure,
   type AuthVerdict,
+  type DigestVerdict,
 } from '../domain/coordinator-auth.ts';
+import { digestNonce, lineOutcome, parseDigestReply } from '../domain/digest.ts';
+import { explain } from '../domain/explanation.ts';
 import type { CapCause } from '../domain/mail-caps.ts';
 import { domainOf, isMachineAddress, normaliseAddress, type MailInput } from '../domain/mail.ts';
 import type { OutgoingMail } from '../domain/outgoing.ts';
 import { parseReplyCommand, readFieldLines, visibleHtml, type ReplyCommand } from '../domain/reply-command.ts';
 import {
+  addressTag,
   createPossibleRequest,
   createRequest,
   findDuplicate,
@@ -33,7 +38,7 @@ import {
   recipientFor,
 } from '../domain/delivery-report.ts';
 import { normaliseName, type StatementVersion } from '../domain/statement.ts';
-import { findTokenRefs, newRequestId, subjectRequestId } from '../domain/token.ts';
+import { digestMessageIdLocal, findDigestRefs, findTokenRefs, newRequestId, subjectRequestId } from '../domain/token.ts';
 import { understand, type Reading } from '../domain/understand/index.ts';
 import { flowSettings, orgMessageIdLocal, orgThreadRequest, type Flow } from './flow.ts';
 import { mailLanguage, type TemplateName, type TemplateVars } from '../contracts/mail-catalog.ts';
@@ -48,6 +53,8 @@ import { UnreadableMail, type MailReader, type SenderAuthenticity } from './port
  *   possible request sent by a machine          → shown to the coordinators, its From never answered
  *   other automatic mail                        → nothing, never answered (RFC 3834)
  *   reply carrying an approval token            → coordinator decision (after every auth rule)
+ *   reply carrying a digest token               → one decision per line for the requests that digest listed
+ *                                                  (after every auth rule), one summary back
  *   reply citing our mail to exactly its From   → the organisation adds fields to its own request, or its
  *                                                  registered contact confirms (or denies) a withdrawal
  *   possible request (the reader is not sure)   → shown to the coordinators to open or close; sender told nothing
@@ -81,6 +88,8 @@ export type InboundOutcome =
   | 'automatic'
   | 'decision'
   | 'replay'
+  /** A digest reply of which no line was applied (each refusal told back in its summary). */
+  | 'digest_refused'
   | 'unauthenticated'
   | 'unknown_request'
   | 'org_reply'
@@ -208,6 +217,10 @@ export class Processor {
 
     const refs = findTokenRefs(mail.inReplyTo, mail.references);
     const fromCoordinator = coordinatorSender(mail, config.COORDINATORS).ok;
+    // A reply to a digest (one line per request) cites the digest's token and no request's own.
+    if (refs.length === 0 && findDigestRefs(mail.inReplyTo, mail.references).length > 0) {
+      return this.digestReply(mail, raw, job, messageRef);
+    }
     if (refs.length > 0 || (fromCoordinator && subjectRequestId(mail.subject))) {
       return this.coordinatorReply(mail, raw, job, messageRef);
     }
@@ -376,6 +389,149 @@ export class Processor {
     return 'decision';
   }
 
+  /**
+   * A coordinator's reply to a digest: authenticated as any decision (the digest's token instead of a request's),
+   * then every line naming a request is applied as a decision of its own, each once (the token use is recorded
+   * per request) and only for a request THAT digest listed: a forwarded digest token decides nothing else. One
+   * summary of what was applied and what was refused goes back instead of an echo per line.
+   */
+  private async digestReply(mail: MailInput, raw: Buffer, job: InboundJob, messageRef: string): Promise<InboundOutcome> {
+    const verdict = await this.authenticateDigest(mail, raw);
+    const fromText = mail.from.map((a) => plainAddress(normaliseAddress(a.address))).join(', ') || '(no From)';
+    if (!verdict.ok) {
+      this.log.warn(
+        { key: job.key, messageId: mail.messageId, from: fromText, reason: verdict.reason, detail: verdict.detail },
+        'digest reply refused: not authenticated',
+      );
+      await this.refused(mail, verdict, fromText, messageRef);
+      return 'unauthenticated';
+    }
+    const store = this.f.d.store;
+    const digest = (await this.f.d.digest?.store.get(verdict.ref.digest)) ?? null;
+    if (!digest) {
+      this.log.warn({ key: job.key, digest: verdict.ref.digest }, 'reply to an unknown digest ignored');
+      return 'unknown_request';
+    }
+    const by = verdict.coordinator;
+    const reply = parseDigestReply(readableText(mail, this.d.reader.htmlText));
+    const listed = new Map(digest.items.map((i) => [i.id, i]));
+    const refused = reply.refused.map((r) => ({ reference: r.reference, line: r.line, reason: r.problem }));
+    const applied: TemplateVars<'digest_echo'>['applied'] = [];
+    const takenNames = reply.lines.length ? await this.takenNames() : [];
+    let replays = 0;
+    let attempted = 0;
+    for (const line of reply.lines) {
+      const item = listed.get(line.reference);
+      if (!item) {
+        refused.push({
+          reference: line.reference,
+          line: line.line,
+          reason: explain(
+            'nuk ishte në këtë përmbledhje: një përmbledhje vendos vetëm kërkesat që rendit',
+            'it was not in this digest: a digest decides only the requests it lists',
+          ),
+        });
+        continue;
+      }
+      attempted += 1;
+      const c = line.command;
+      const event: FlowEvent =
+        c.type === 'undo'
+          ? { type: 'undo', by, via: messageRef }
+          : c.type === 'approve'
+            ? { type: 'decide', by, decision: 'approve', via: messageRef, nonce: digestNonce(item) }
+            : { type: 'decide', by, decision: 'reject', reason: c.reason, shareReason: c.shareReason, via: messageRef, nonce: digestNonce(item) };
+      const res = await this.f.apply(item.id, event, {
+        // One reply decides several requests: its use is recorded per request.
+        tokenUse: { coordinator: by, replyMessageId: `${messageRef}#${item.id}`, requestId: item.id },
+        batch: true,
+        takenNames,
+      });
+      if ('replay' in res && res.replay) replays += 1;
+      const r = res.found ? await store.get(item.id) : null;
+      if (!r) {
+        refused.push({ reference: line.reference, line: line.line, reason: explain('kërkesa nuk gjendet', 'the request is not found') });
+        continue;
+      }
+      const outcome = lineOutcome(r, messageRef);
+      if (!outcome.applied) {
+        refused.push({ reference: r.id, line: line.line, reason: outcome.problem });
+        continue;
+      }
+      applied.push({
+        reference: r.id,
+        organizationName: r.organization.name ?? r.organization.acronym ?? r.senderAddress,
+        decision: c.type,
+        state: outcome.state,
+        reason: c.type === 'reject' ? (r.decision?.reason ?? null) : null,
+        reasonShared: c.type === 'reject' && r.decision?.shareReason === true,
+        approvalsSoFar: r.approvals.length,
+        undoDeadline: r.status === 'decided_pending_undo' ? (r.decision?.effectiveAt ?? null) : null,
+      });
+    }
+    this.log.info(
+      { key: job.key, digest: digest.number, by, applied: applied.length, refused: refused.length, via: verdict.via },
+      'digest reply applied',
+    );
+    // A reply to one of our summaries that says nothing (an autoresponder's) is never answered: no loop.
+    const nothing = applied.length === 0 && refused.length === 0;
+    if (!(nothing && verdict.ref.variant.startsWith('e'))) {
+      await this.digestSummary(job, digest.number, by, applied, refused);
+    }
+    if (attempted > 0 && replays === attempted) return 'replay';
+    return applied.length ? 'decision' : 'digest_refused';
+  }
+
+  /** The one summary of a digest reply: to every coordinator when something was applied, else to its sender alone. */
+  private async digestSummary(
+    job: InboundJob,
+    number: number,
+    by: string,
+    applied: TemplateVars<'digest_echo'>['applied'],
+    refused: TemplateVars<'digest_echo'>['refused'],
+  ): Promise<void> {
+    const config = this.config;
+    const settings = flowSettings(config);
+    const rendered = this.f.d.templates.render('digest_echo', mailLanguage(config, null), {
+      number,
+      by,
+      applied,
+      refused,
+      appliedCount: applied.length,
+      refusedCount: refused.length,
+      approvalsRequired: settings.approvalsRequired,
+    });
+    const id = inboundMailId(`${job.key}|digest`, 'digest_echo');
+    const variant = `e${shortHash(job.key).slice(0, 15)}`;
+    for (const c of applied.length ? settings.coordinators : [by]) {
+      await this.queue(
+        {
+          id: `${id}.${addressTag(c)}`,
+          to: [c],
+          ...rendered,
+          autoSubmitted: 'auto-generated',
+          messageIdLocal: digestMessageIdLocal(this.f.d.secret, number, c, variant),
+        },
+        { requestId: null, sender: null },
+      );
+    }
+  }
+
+  private async authenticateDigest(mail: MailInput, raw: Buffer): Promise<DigestVerdict> {
+    const config = this.config;
+    const dkim =
+      config.COORDINATOR_AUTH === 'dkim' && !config.AUTHSERV_ID ? await this.d.authenticity.verifyDkim(raw) : undefined;
+    return authorizeDigestReply({
+      mail,
+      coordinators: config.COORDINATORS,
+      mode: config.COORDINATOR_AUTH,
+      secret: this.f.d.secret,
+      authservId: config.AUTHSERV_ID,
+      authenticationResults: config.AUTHSERV_ID ? this.d.authenticity.authenticationResults(raw) : undefined,
+      dkim,
+    });
+  }
+
   /** Who may decide (src/domain/coordinator-auth.ts), with the evidence COORDINATOR_AUTH and AUTHSERV_ID call for. */
   private async authenticate(mail: MailInput, raw: Buffer): Promise<AuthVerdict> {
     const config = this.config;
@@ -396,7 +552,7 @@ export class Processor {
   /** A reply that could not be proved a coordinator's: audited on a known request, the coordinators warned within limits. */
   private async refused(
     mail: MailInput,
-    verdict: Extract<AuthVerdict, { ok: false }>,
+    verdict: Extract<AuthVerdict | DigestVerdict, { ok: false }>,
     fromText: string,
     messageRef: string,
   ): Promise<void> {

@@ -133,6 +133,58 @@ export const MAIL_CATALOG = {
     originalOmitted,
   }),
   /** To each coordinator: a signatory asks to be removed. */
+  /**
+   * To one coordinator, during a flood (APPROVAL_DIGEST): every request waiting for a decision in one mail,
+   * decided by one reply with a line per request ("REQ-7F3K2 PO"). Its Message-ID carries the digest's token.
+   */
+  approval_digest: z.object({
+    number: z.number().int().min(1),
+    coordinatorAddress: text,
+    items: z.array(
+      z.object({
+        reference,
+        organization,
+        contact,
+        language: text,
+        receivedAt: when,
+        originalSubject: text,
+        excerpt: text,
+        missing: lines,
+        from: text.default(''),
+        fromVerified: z.boolean().default(false),
+        answersTo: optText,
+        proposedContact: optText,
+        resembles: optText,
+      }),
+    ),
+    /** How many requests it lists, and the first one's reference (for the example reply lines). */
+    count,
+    example: text,
+    approvalsRequired: z.number().int().min(1).default(1),
+    undoWindow: z.string().default(''),
+  }),
+  /** To coordinators: what one reply to a digest did, line by line (instead of one decision echo per line). */
+  digest_echo: z.object({
+    number: z.number().int().min(1),
+    by: text,
+    applied: z.array(
+      z.object({
+        reference,
+        organizationName: text,
+        decision: z.enum(['approve', 'reject', 'undo']),
+        /** approval: counted, more are needed; decided: takes effect at undoDeadline; approved / rejected: done. */
+        state: z.enum(['approval', 'decided', 'approved', 'rejected', 'undone']),
+        reason: optText,
+        reasonShared: z.boolean().default(false),
+        approvalsSoFar: count.default(0),
+        undoDeadline: when.nullable().default(null),
+      }),
+    ),
+    refused: z.array(z.object({ reference: optText, line: text, reason: z.object({ sq: text, en: text }) })),
+    appliedCount: count,
+    refusedCount: count,
+    approvalsRequired: z.number().int().min(1).default(1),
+  }),
   withdrawal_approval_request: z.object({
     reference,
     organizationName: text,

@@ -1,6 +1,6 @@
 import { domainOf, normaliseAddress, type MailInput } from './mail.ts';
 import { explain, type Explanation } from './explanation.ts';
-import { findTokenRefs, verifyToken, type TokenRef } from './token.ts';
+import { findDigestRefs, findTokenRefs, verifyDigestToken, verifyToken, type DigestRef, type TokenRef } from './token.ts';
 
 /**
  * "Only a real coordinator can decide." A reply counts only when ALL hold:
@@ -338,16 +338,57 @@ export function authorizeReply(input: AuthorizeInput): AuthVerdict {
       requestId: anyRequest,
     };
   }
-  if (input.mode === 'token') return { ok: true, coordinator, ref, via: 'token' };
+  const proof = domainProof(input, coordinator);
+  if (!proof.ok)
+    return { ok: false, reason: proof.reason, detail: proof.detail, coordinator, requestId: ref.requestId };
+  return { ok: true, coordinator, ref, via: proof.via };
+}
+
+/** Rule (c): in `dkim` mode, our server's Authentication-Results or our own DKIM check proves the From domain. */
+function domainProof(
+  input: AuthorizeInput,
+  coordinator: string,
+): { ok: true; via: 'token' | 'authentication-results' | 'dkim' } | { ok: false; reason: AuthFailure; detail: string } {
+  if (input.mode === 'token') return { ok: true, via: 'token' };
   const fromDomain = domainOf(coordinator);
   const check = input.authservId
     ? checkAuthenticationResults(
-        input.authenticationResults ?? mail.headers['authentication-results'] ?? [],
+        input.authenticationResults ?? input.mail.headers['authentication-results'] ?? [],
         input.authservId,
         fromDomain,
       )
     : checkDkimEvidence(input.dkim ?? [], fromDomain);
-  if (!check.ok)
-    return { ok: false, reason: check.reason, detail: check.detail, coordinator, requestId: ref.requestId };
-  return { ok: true, coordinator, ref, via: input.authservId ? 'authentication-results' : 'dkim' };
+  if (!check.ok) return check;
+  return { ok: true, via: input.authservId ? 'authentication-results' : 'dkim' };
+}
+
+export type DigestVerdict =
+  | { ok: true; coordinator: string; ref: DigestRef; via: 'token' | 'authentication-results' | 'dkim' }
+  | { ok: false; reason: AuthFailure; detail: string; coordinator: string | null; requestId: null };
+
+/**
+ * A reply to a digest (src/domain/digest.ts): the same rules (a) and (c), and (b) with the digest's token — bound
+ * to that digest and this From address. Which requests it may decide (only those the digest listed) is the caller's.
+ */
+export function authorizeDigestReply(input: AuthorizeInput): DigestVerdict {
+  const refs = findDigestRefs(input.mail.inReplyTo, input.mail.references);
+  const sender = coordinatorSender(input.mail, input.coordinators);
+  if (!sender.ok) return { ok: false, reason: sender.reason, detail: sender.detail, coordinator: null, requestId: null };
+  const coordinator = sender.coordinator;
+  if (refs.length === 0) {
+    return { ok: false, reason: 'no_token', detail: 'no digest token in In-Reply-To/References', coordinator, requestId: null };
+  }
+  const ref = refs.find((r) => verifyDigestToken(input.secret, r, coordinator));
+  if (!ref) {
+    return {
+      ok: false,
+      reason: 'token_mismatch',
+      detail: 'the digest token was not issued to this coordinator',
+      coordinator,
+      requestId: null,
+    };
+  }
+  const proof = domainProof(input, coordinator);
+  if (!proof.ok) return { ok: false, reason: proof.reason, detail: proof.detail, coordinator, requestId: null };
+  return { ok: true, coordinator, ref, via: proof.via };
 }

@@ -22,7 +22,7 @@ import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
  * verify. Use is recorded by the caller (see TokenUse) so a reply counts once.
  */
 
-export type TokenPurpose = 'decide';
+export type TokenPurpose = 'decide' | 'digest';
 
 /** Crockford-like alphabet without 0/O, 1/I/L, U: unambiguous when read aloud or retyped. */
 export const REQUEST_ID_ALPHABET = '23456789ABCDEFGHJKMNPQRSTVWXYZ';
@@ -128,4 +128,65 @@ export function verifyToken(secret: string | Buffer, ref: TokenRef, requestId: s
 export function subjectRequestId(subject: string): string | null {
   const m = /\[(REQ-[2-9A-HJKMNP-TV-Z]{5,8})\]/i.exec(subject);
   return m ? (m[1] as string).toUpperCase() : null;
+}
+
+// ---------------------------------------------------------------- digest tokens
+
+/**
+ * A digest mail (src/domain/digest.ts) to one coordinator carries a token bound to the digest's number and that
+ * coordinator, in the same way:
+ *
+ *   Message-ID: <dgst.12.d.<token>@example.org>        the digest itself
+ *   Message-ID: <dgst.12.e<hash>.<token>@example.org>      the summary of a reply to it (same digest, same token)
+ *
+ *   token = base32(HMAC-SHA256(secret, "DIGEST-<n>|<coordinator>|digest|"))[:32]
+ *
+ * The middle part only makes each Message-ID unique. A reply citing it may decide only the requests that digest
+ * listed (the caller checks them against the stored digest).
+ */
+export interface DigestRef {
+  digest: number;
+  variant: string;
+  token: string;
+}
+
+const VARIANT_RE = /^[a-z0-9]{1,16}$/;
+
+export function digestToken(secret: string | Buffer, digest: number, coordinator: string): string {
+  return approvalToken(secret, `DIGEST-${digest}`, coordinator, 'digest', '');
+}
+
+/** The Message-ID local part of digest `digest` (or of a summary about it: another `variant`) to one coordinator. */
+export function digestMessageIdLocal(secret: string | Buffer, digest: number, coordinator: string, variant: string): string {
+  if (!Number.isInteger(digest) || digest < 1) throw new Error(`bad digest number ${digest}`);
+  if (!VARIANT_RE.test(variant)) throw new Error(`bad digest variant "${variant}"`);
+  return `dgst.${digest}.${variant}.${digestToken(secret, digest, coordinator)}`;
+}
+
+const DIGEST_REF_RE = /<dgst\.([1-9][0-9]{0,11})\.([a-z0-9]{1,16})\.([a-z2-7]{32})@/gi;
+
+/** Every digest reference in a reply's In-Reply-To and References, nearest first. */
+export function findDigestRefs(inReplyTo: string | null, references: readonly string[]): DigestRef[] {
+  const ids = [inReplyTo ?? '', ...[...references].reverse()];
+  const seen = new Set<string>();
+  const out: DigestRef[] = [];
+  for (const id of ids) {
+    for (const m of id.matchAll(DIGEST_REF_RE)) {
+      const ref = { digest: Number(m[1]), variant: (m[2] as string).toLowerCase(), token: (m[3] as string).toLowerCase() };
+      const k = `${ref.digest}.${ref.variant}.${ref.token}`;
+      if (!seen.has(k)) {
+        seen.add(k);
+        out.push(ref);
+      }
+    }
+  }
+  return out;
+}
+
+/** Constant-time check that `ref` was made for this coordinator. */
+export function verifyDigestToken(secret: string | Buffer, ref: DigestRef, coordinator: string): boolean {
+  const expected = Buffer.from(digestToken(secret, ref.digest, coordinator));
+  const given = Buffer.from(ref.token.toLowerCase());
+  if (given.length !== expected.length) return false;
+  return timingSafeEqual(given, expected);
 }

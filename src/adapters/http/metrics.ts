@@ -38,6 +38,7 @@ export function mailKind(mailId: string): string {
   const request = /^REQ-[0-9A-Z]+\.\d+\.([a-z_]+)/.exec(id);
   if (request) return request[1] as string;
   if (id.startsWith('statement.')) return 'statement_update';
+  if (id.startsWith('digest.')) return 'approval_digest';
   const inbound = /^in\.[0-9a-f]+\.([a-z_]+)/.exec(id);
   if (inbound) return inbound[1] as string;
   return 'other';

@@ -79,13 +79,17 @@ function iso(d: Date): string {
   return d.toISOString();
 }
 
-function formatWindow(ms: number): string {
+/** A duration as the mails write it: "15 min", "1 h", "2 d"; empty for 0. */
+export function formatWindow(ms: number): string {
   if (ms <= 0) return '';
   if (ms % 86_400_000 === 0) return `${ms / 86_400_000} d`;
   if (ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
   if (ms >= 60_000) return `${Math.round(ms / 60_000)} min`;
   return `${Math.round(ms / 1000)} s`;
 }
+
+/** The mails to coordinators that a digest reply's one summary replaces (Ctx.batch). */
+const SUMMARISED: ReadonlySet<CoordinatorTemplate> = new Set(['decision_echo', 'undone', 'reply_help', 'already_decided']);
 
 class Builder {
   readonly effects: Effect[] = [];
@@ -154,6 +158,10 @@ class Builder {
     vars: (coordinator: string) => Record<string, unknown>,
     o: { only?: readonly string[]; attachOriginal?: boolean; possible?: boolean; answer?: boolean } = {},
   ): void {
+    if (this.ctx.batch && SUMMARISED.has(template)) {
+      this.audit('in_summary', { detail: `${template}: told in the summary of the digest reply` });
+      return;
+    }
     const seq = this.nextSeq();
     // p: a possible-request mail (PO opens it); h: an answer to a coordinator's reply (a reply to it is never answered).
     const prefix = o.answer ? 'h' : o.possible ? 'p' : 'm';

@@ -252,6 +252,11 @@ export interface Ctx {
   quiet?: boolean;
   /** Normalised names of the current signatories: a correction to one of them is refused (the registry would). */
   takenNames?: readonly string[];
+  /**
+   * The event is one line of a reply to a digest: the decision echo, undo notice and help mails it would send the
+   * coordinators are left out, as one summary of the whole reply replaces them (src/domain/digest.ts).
+   */
+  batch?: boolean;
 }
 
 export type FlowEvent =

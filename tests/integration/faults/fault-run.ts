@@ -277,6 +277,8 @@ export async function runFaults(o: FaultOptions): Promise<FaultSummary> {
     UNDO_WINDOW: '0',
     REMINDER_AFTER: '3d',
     REQUEST_TTL: '30d',
+    // The run decides every request by replying to its own approval mail: no digest, however many arrive.
+    APPROVAL_DIGEST: 'off',
     ...o.env,
   };
 
