@@ -43,6 +43,8 @@ import { understand, type Reading } from '../domain/understand/index.ts';
 import { flowSettings, orgMessageIdLocal, orgThreadRequest, type Flow } from './flow.ts';
 import { mailLanguage, type TemplateName, type TemplateVars } from '../contracts/mail-catalog.ts';
 import type { InboundJob } from '../contracts/queues.ts';
+import { isRobot, shouldAnswer } from '../domain/disposition.ts';
+import { decodeReading } from './handed-reading.ts';
 import { UnreadableMail, type MailReader, type SenderAuthenticity } from './ports.ts';
 
 /**
@@ -76,7 +78,12 @@ import { UnreadableMail, type MailReader, type SenderAuthenticity } from './port
 
 export interface ProcessorDeps {
   flow: Flow;
-  spool: { get(key: string): Promise<Buffer | null>; delete(key: string): Promise<boolean> };
+  spool: {
+    get(key: string): Promise<Buffer | null>;
+    delete(key: string): Promise<boolean>;
+    /** The watcher's reading of the message, handed over with it (handed-reading.ts). */
+    reading?(key: string): Promise<string | null>;
+  };
   registry: { current(): Promise<StatementVersion | null> };
   reader: MailReader;
   authenticity: SenderAuthenticity;
@@ -182,9 +189,15 @@ export class Processor {
     }
     let outcome: InboundOutcome;
     try {
-      const read = await this.d.reader.read(raw);
-      if (!read.ok) throw new UnreadableMail(read.reason);
-      outcome = await this.route(read.mail, raw, job);
+      // Read once: the watcher's reading when it came along, else the message is read here.
+      const handed = decodeReading(await this.d.spool.reading?.(job.key));
+      if (handed) {
+        outcome = await this.route(handed.mail, raw, job, handed.reading);
+      } else {
+        const read = await this.d.reader.read(raw);
+        if (!read.ok) throw new UnreadableMail(read.reason);
+        outcome = await this.route(read.mail, raw, job);
+      }
     } catch (err) {
       if (!(err instanceof UnreadableMail)) throw err;
       this.log.warn({ key: job.key, err }, 'unreadable message left alone');
@@ -196,16 +209,18 @@ export class Processor {
     return outcome;
   }
 
-  private async route(mail: MailInput, raw: Buffer, job: InboundJob): Promise<InboundOutcome> {
+  private async route(mail: MailInput, raw: Buffer, job: InboundJob, handed?: Reading): Promise<InboundOutcome> {
     const config = this.config;
-    const reading = understand(mail, {
-      coalitionAddress: config.COALITION_ADDRESS,
-      knownCoordinators: config.COORDINATORS,
-    });
+    const reading =
+      handed ??
+      understand(mail, {
+        coalitionAddress: config.COALITION_ADDRESS,
+        knownCoordinators: config.COORDINATORS,
+      });
     const messageRef = mail.messageId ?? `key:${job.key}`;
     // RFC 3834: never answer automatic mail — not even a coordinator's out-of-office that quotes a token. A
     // person's request sent by a machine (a web form) is shown to the coordinators; its From is never answered.
-    const machine = reading.kind === 'auto_reply' || reading.kind === 'bounce';
+    const machine = isRobot(reading);
     if (!machine && reading.automatic && reading.possible) {
       return this.possibleRequest(mail, raw, reading, job, messageRef);
     }
@@ -298,10 +313,8 @@ export class Processor {
   }
 
   /** The From of this mail may be answered: answerable, and the mail is no list's (RFC 3834 §2, RFC 2919). */
-  private answerableFrom(mail: MailInput, from: string): boolean {
-    if (!this.answerable(from)) return false;
-    if ((mail.headers['list-id'] ?? []).length > 0) return false;
-    return !(mail.headers['precedence'] ?? []).some((p) => /\b(?:list|bulk|junk)\b/i.test(p));
+  private answerableFrom(mail: MailInput, from: string, reading: Reading): boolean {
+    return this.answerable(from) && shouldAnswer(mail, reading);
   }
 
   /**
@@ -645,7 +658,7 @@ export class Processor {
       ? verified && this.answerable(inner)
         ? (inner as string)
         : ''
-      : this.answerableFrom(mail, from)
+      : this.answerableFrom(mail, from, reading)
         ? from
         : '';
     // Any other address the mail names is only proposed to the coordinators.

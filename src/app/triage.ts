@@ -1,12 +1,15 @@
 import type { Config } from '../../config/schema.ts';
-import { decideDisposition, headerMessageIds, type Disposition } from '../domain/disposition.ts';
+import { decideDisposition, headerMessageIds, isRobot, type Disposition } from '../domain/disposition.ts';
 import { understand } from '../domain/understand/index.ts';
+import { encodeReading } from './handed-reading.ts';
 import type { MailReader } from './ports.ts';
 
 export interface TriageResult {
   disposition: Disposition;
   reason: string;
   messageId: string | null;
+  /** The reading, for the processor (handed-reading.ts); null when not worth keeping. */
+  reading?: string | null;
 }
 
 export type Triage = (raw: Buffer) => Promise<TriageResult>;
@@ -14,8 +17,8 @@ export type Triage = (raw: Buffer) => Promise<TriageResult>;
 /**
  * The watcher's quick reading of a message, to file it in the folder that
  * says what became of it, or leave it where it is when it is not the desk's
- * business. The processor reads it again in full; this only decides the
- * folder, and never throws: unreadable mail is quarantined.
+ * business. The reading goes along to the processor with the message (handed-reading.ts), so a
+ * message is read once. Never throws: unreadable mail is quarantined.
  */
 export function createTriage(
   config: Pick<Config, 'COALITION_ADDRESS' | 'COORDINATORS' | 'UNRELATED_MAIL'>,
@@ -33,11 +36,14 @@ export function createTriage(
     }
     try {
       const reading = understand(mail, { coalitionAddress: config.COALITION_ADDRESS, knownCoordinators: config.COORDINATORS });
-      const robot = reading.kind === 'auto_reply' || reading.kind === 'bounce';
+      const robot = isRobot(reading);
       // The reader shows a returned message/rfc822 without its Message-ID; the raw body still has it
       // (RFC 2046 §5.2.1: such a part is 7bit, 8bit or binary, never encoded). Only robots need it.
       const returned = robot ? headerMessageIds(bodyOf(raw)) : [];
-      return { ...decideDisposition(mail, reading, ctx, returned), messageId: mail.messageId };
+      const verdict = decideDisposition(mail, reading, ctx, returned);
+      // Only a message queued for the processor needs its reading (one left in the mailbox is not queued).
+      const handed = verdict.disposition === 'processed' || verdict.disposition === 'ignored' ? encodeReading(mail, reading) : null;
+      return { ...verdict, messageId: mail.messageId, reading: handed };
     } catch (err) {
       return { disposition: 'quarantine', reason: `could not be understood: ${(err as Error).message}`, messageId: mail.messageId };
     }

@@ -1,5 +1,23 @@
-import { domainOf, sameAddress, type MailInput } from './mail.ts';
+import { domainOf, isMachineAddress, sameAddress, type MailInput } from './mail.ts';
 import type { Kind } from './understand/index.ts';
+
+/** A robot's report on other mail (an auto-reply, a delivery report): filed, never acted on as a person's mail. */
+export function isRobot(reading: { kind: Kind }): boolean {
+  return reading.kind === 'auto_reply' || reading.kind === 'bounce';
+}
+
+/**
+ * May the desk write back to this mail's From at all (RFC 3834 §2)? Never to a robot's report, never to mail a
+ * machine generated (Auto-Submitted, vendor auto-reply headers, list and bulk headers, a null return path:
+ * understand/automatic.ts sets `automatic`), never to a From no person reads (isMachineAddress). The one rule
+ * the watcher's triage and the processor share; whom else the desk may write to is the processor's
+ * (its own address, the list, the coordinators).
+ */
+export function shouldAnswer(mail: MailInput, reading: { kind: Kind; automatic: boolean }): boolean {
+  if (isRobot(reading) || reading.automatic) return false;
+  const from = mail.from[0]?.address ?? '';
+  return from !== '' && !isMachineAddress(from);
+}
 
 /**
  * What becomes of a message in the mailbox once the desk has looked at it: what a
@@ -82,7 +100,7 @@ export function decideDisposition(
   returnedIds: readonly string[] = [],
 ): { disposition: Disposition; reason: string } {
   const { kind } = reading;
-  if (kind === 'auto_reply' || kind === 'bounce') {
+  if (isRobot(reading)) {
     if (answersOurMail(mail, ctx.coalitionAddress, returnedIds)) return { disposition: 'ignored', reason: kind };
     // Someone else's out-of-office or bounce: never forwarded (RFC 3834), and left where the staff look for it.
     if (ctx.unrelatedMail === 'leave') return { disposition: 'leave', reason: `unrelated: ${kind} to someone else's mail` };

@@ -11,6 +11,8 @@ export interface TriageVerdict {
   disposition: Disposition;
   reason: string;
   messageId: string | null;
+  /** The reading, handed to the processor so it does not read the message again (opaque here). */
+  reading?: string | null;
 }
 export type Triage = (raw: Buffer) => Promise<TriageVerdict>;
 
@@ -216,7 +218,7 @@ export class Ingestor {
       receivedAt: meta.internalDate.toISOString(),
       folder,
     });
-    const result = await this.ledger.handOff(raw, job, record);
+    const result = await this.ledger.handOff(raw, job, record, verdict.reading ?? null);
     if (result === 'duplicate') {
       const seen = await this.ledger.seen(key);
       if (seen) return this.fileDuplicate(client, meta, folders, seen);

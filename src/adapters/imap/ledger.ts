@@ -89,10 +89,10 @@ export class IngestLedger {
    * Spools the raw message, queues its job and writes the seen record, in one
    * transaction; 'duplicate' (and nothing written) when the key was seen before.
    */
-  async handOff(raw: Buffer, job: InboundJob, record: SeenRecord): Promise<HandOffResult> {
+  async handOff(raw: Buffer, job: InboundJob, record: SeenRecord, reading?: string | null): Promise<HandOffResult> {
     await this.spool.check(raw.length);
     return this.inTransaction(record.key, async (tx) => {
-      this.spool.putIn(tx as unknown as Parameters<Spool['putIn']>[0], job.key, raw);
+      this.spool.putIn(tx as unknown as Parameters<Spool['putIn']>[0], job.key, raw, reading);
       tx.set(this.seenKey(record.key), JSON.stringify(record));
       // The id is the constructor's 5th argument: opts.jobId is only read by Queue.add/Job.create.
       const j = new Job(this.queue, INBOUND_JOB_NAME, job, { ...DEFAULT_INBOUND_JOB_OPTIONS, ...this.o.jobOptions, jobId: job.key }, job.key);

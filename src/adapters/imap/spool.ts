@@ -29,6 +29,7 @@ return 0`;
 /** Commands a transaction (ioredis MULTI or pipeline) offers for put(). */
 interface Tx {
   eval(script: string, numKeys: number, ...args: (string | Buffer | number)[]): unknown;
+  set(key: string, value: string): unknown;
 }
 
 /**
@@ -48,6 +49,15 @@ export class Spool {
     return this.ks.op('spool', key);
   }
 
+  /** The watcher's reading of a spooled message (see src/app/triage.ts), kept and removed with it. */
+  readingKeyOf(key: string): string {
+    return this.ks.op('spool-reading', key);
+  }
+
+  async reading(key: string): Promise<string | null> {
+    return this.redis.get(this.readingKeyOf(key));
+  }
+
   private get totalKey(): string {
     return this.ks.op('spool-bytes');
   }
@@ -65,9 +75,10 @@ export class Spool {
     await this.redis.eval(PUT_LUA, 2, this.keyOf(key), this.totalKey, raw);
   }
 
-  /** Adds the put to a transaction (after check()), so it lands together with the job. */
-  putIn(tx: Tx, key: string, raw: Buffer): void {
+  /** Adds the put to a transaction (after check()), so it lands together with the job; with the watcher's reading. */
+  putIn(tx: Tx, key: string, raw: Buffer, reading?: string | null): void {
     tx.eval(PUT_LUA, 2, this.keyOf(key), this.totalKey, raw);
+    if (reading) tx.set(this.readingKeyOf(key), reading);
   }
 
   /** Throws a SpoolError when `bytes` more would pass a cap. */
@@ -88,6 +99,9 @@ export class Spool {
 
   /** Removes a processed message; true when it was there. */
   async delete(key: string): Promise<boolean> {
-    return (await this.redis.eval(DELETE_LUA, 2, this.keyOf(key), this.totalKey)) === 1;
+    const res = await this.redis.multi().eval(DELETE_LUA, 2, this.keyOf(key), this.totalKey).del(this.readingKeyOf(key)).exec();
+    const [err, deleted] = res?.[0] ?? [new Error('spool delete: transaction discarded'), 0];
+    if (err) throw err;
+    return deleted === 1;
   }
 }

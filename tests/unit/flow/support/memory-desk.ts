@@ -2,12 +2,12 @@ import { loadConfig } from '../../../../config/load.ts';
 import { silentLogger } from '../../../../src/adapters/log.ts';
 import { HandlebarsTemplates } from '../../../../src/adapters/templates/handlebars.ts';
 import { Flow } from '../../../../src/app/flow.ts';
-import type { Logger } from '../../../../src/app/ports.ts';
+import type { Logger, MailReader } from '../../../../src/app/ports.ts';
 import { OutgoingMailSchema, type Outbox } from '../../../../src/contracts/outbox.ts';
 import type { InboundJob } from '../../../../src/contracts/queues.ts';
 import type { OutgoingMail } from '../../../../src/domain/outgoing.ts';
 import type { JoinChange, StatementVersion } from '../../../../src/domain/statement.ts';
-import { Processor } from '../../../../workers/ports.ts';
+import { createTriage, Processor } from '../../../../workers/ports.ts';
 import { MemoryRequestStore } from './memory-store.ts';
 
 export const ANA = 'ana@coord.example.org';
@@ -21,12 +21,15 @@ export const INFO = 'info@example.org';
  * servers are in tests/integration. The statement is a list in memory (`signatories`); `logger` sees
  * what the flow logs.
  */
-export function memoryDesk(env: Record<string, string> = {}, o: { logger?: Logger } = {}) {
+export function memoryDesk(env: Record<string, string> = {}, o: { logger?: Logger; handOver?: boolean; reader?: MailReader } = {}) {
   const config = loadConfig(
     { COALITION_ADDRESS: INFO, COORDINATORS: `${ANA},${BESA}`, COORDINATOR_AUTH: 'token', TOKEN_SECRET: 'k'.repeat(64), UNDO_WINDOW: '0', ...env },
     '/nonexistent/.env',
   );
   const spool = new Map<string, Buffer>();
+  // The watcher's reading, handed to the processor with the message (as the real watcher does, unless handOver is false).
+  const readings = new Map<string, string>();
+  const triage = createTriage(config);
   const sent = new Map<string, OutgoingMail>();
   const outbox: Outbox = {
     async send(mail) {
@@ -65,8 +68,13 @@ export function memoryDesk(env: Record<string, string> = {}, o: { logger?: Logge
     clock: () => new Date('2026-11-30T10:00:00Z'),
   });
   const processor = new Processor({
+    ...(o.reader ? { reader: o.reader } : {}),
     flow,
-    spool: { get: async (k) => spool.get(k) ?? null, delete: async (k) => spool.delete(k) },
+    spool: {
+      get: async (k) => spool.get(k) ?? null,
+      delete: async (k) => (readings.delete(k), spool.delete(k)),
+      reading: async (k) => readings.get(k) ?? null,
+    },
     registry: { current: async () => null },
     resolver: async () => {
       throw Object.assign(new Error('ENOTFOUND'), { code: 'ENOTFOUND' });
@@ -74,14 +82,18 @@ export function memoryDesk(env: Record<string, string> = {}, o: { logger?: Logge
   });
   let uid = 0;
   /** Hands one raw message (its lines, or the whole text) to the processor as the watcher would. */
-  const deliver = (message: string[] | string) => {
+  const deliver = async (message: string[] | string) => {
     uid += 1;
     const raw = typeof message === 'string' ? message : `${message.join('\r\n')}\r\n`;
     const key = `k${uid}`;
     spool.set(key, Buffer.from(raw));
+    if (o.handOver !== false) {
+      const verdict = await triage(Buffer.from(raw));
+      if (verdict.reading) readings.set(key, verdict.reading);
+    }
     const job: InboundJob = { key, mailbox: 'INBOX', uidValidity: '1', uid, size: raw.length, receivedAt: '', folder: 'INBOX' };
     return processor.handle(job);
   };
   const to = (address: string) => [...sent.values()].filter((m) => m.to.includes(address));
-  return { config, flow, processor, store, sent, signatories, to, deliver, delivered: () => uid };
+  return { config, flow, processor, store, sent, signatories, to, deliver, delivered: () => uid, readings };
 }
