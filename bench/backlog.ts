@@ -164,6 +164,8 @@ export async function backlog(n: number, o: { profileDir?: string; env?: Record<
       MAIL_CAP_TOTAL: '1000000/1h',
       MAIL_CAP_PER_COORDINATOR: '1000000/1h',
       LOG_LEVEL: 'warn',
+      // Each request then costs the three mails the ceiling sends (an acknowledgement, two approval requests).
+      APPROVAL_DIGEST: 'off',
       ...benchEnv(),
       ...o.env,
     },

@@ -54,7 +54,7 @@ function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 }
 
-const stackRef = await startStack({ env: { UNDO_WINDOW: '0', SMTP_RATE_PER_SECOND: '1000' } });
+const stackRef = await startStack({ env: { UNDO_WINDOW: '0', SMTP_RATE_PER_SECOND: '1000', APPROVAL_DIGEST: 'off' } });
 const config = loadConfig(stackRef.env, null);
 const service = await startService(config, silentLogger);
 try {
