@@ -25,6 +25,9 @@ import { INFO, startStack, type Stack } from '../tests/harness/stack.ts';
 const ROOT = join(import.meta.dirname, '..');
 const SANDBOX_PASSWORD = 'bench-secret';
 
+/** The V8 heap the desk runs with, as `npm start` (scripts/start.sh) and the Dockerfile start it. */
+export const DESK_NODE_FLAGS = ['--max-old-space-size=192'];
+
 /** Settings the bench may override from its own environment (BENCH_SMTP_MAX_CONNECTIONS=…). */
 function benchEnv(): Record<string, string> {
   const out: Record<string, string> = {};
@@ -76,6 +79,37 @@ export function joinRequest(i: number, tag: string): { raw: string; from: string
   return { raw, from };
 }
 
+/** A join request carrying a scanned statute of `mb` MB (an attachment, base64), as organisations send. */
+export function bigJoinRequest(i: number, mb: number): { raw: string; from: string } {
+  const { raw, from } = joinRequest(i, 'big');
+  const cut = raw.indexOf('\r\n\r\n');
+  const head = raw.slice(0, cut);
+  const body = raw.slice(cut + 4);
+  const line = Buffer.alloc(57, i % 251).toString('base64');
+  const lines = Math.ceil((mb * 1024 * 1024) / (line.length + 2));
+  const b = `big${i}`;
+  return {
+    from,
+    raw: [
+      head.replace('Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit', `Content-Type: multipart/mixed; boundary="${b}"`),
+      '',
+      `--${b}`,
+      'Content-Type: text/plain; charset=utf-8',
+      'Content-Transfer-Encoding: 8bit',
+      '',
+      body,
+      `--${b}`,
+      'Content-Type: application/octet-stream; name="statuti.bin"',
+      'Content-Disposition: attachment; filename="statuti.bin"',
+      'Content-Transfer-Encoding: base64',
+      '',
+      Array.from({ length: lines }, () => line).join('\r\n'),
+      `--${b}--`,
+      '',
+    ].join('\r\n'),
+  };
+}
+
 function imap(stack: Stack, user: string): ImapFlow {
   return new ImapFlow({
     host: '127.0.0.1',
@@ -86,10 +120,11 @@ function imap(stack: Stack, user: string): ImapFlow {
   });
 }
 
-async function seed(stack: Stack, n: number, tag: string): Promise<void> {
+async function seed(stack: Stack, n: number, tag: string, big = 0): Promise<void> {
   const c = imap(stack, INFO);
   await c.connect();
   try {
+    for (let i = 0; i < big; i++) await c.append('INBOX', bigJoinRequest(i, 20).raw);
     for (let i = 0; i < n; i++) await c.append('INBOX', joinRequest(i, tag).raw);
   } finally {
     await c.logout();
@@ -154,7 +189,10 @@ function peakRssMiB(pid: number): number {
   }
 }
 
-export async function backlog(n: number, o: { profileDir?: string; env?: Record<string, string>; trace?: boolean } = {}): Promise<BacklogResult> {
+export async function backlog(
+  n: number,
+  o: { profileDir?: string; env?: Record<string, string>; trace?: boolean; big?: number } = {},
+): Promise<BacklogResult> {
   const stack = await startStack({
     dovecot: { anyUserPassword: SANDBOX_PASSWORD },
     env: {
@@ -171,11 +209,12 @@ export async function backlog(n: number, o: { profileDir?: string; env?: Record<
     },
   });
   try {
-    await seed(stack, n, 'b');
+    const big = o.big ?? 0;
+    await seed(stack, n, 'b', big);
     const read = await ceilingRead(stack);
-    if (read.count !== n) throw new Error(`seeded ${n}, found ${read.count}`);
+    if (read.count !== n + big) throw new Error(`seeded ${n + big}, found ${read.count}`);
 
-    const args = [...(o.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`] : []), 'bin/coalition.js', 'start', ...(process.env.BENCH_ONLY ? ['--only', process.env.BENCH_ONLY] : [])];
+    const args = [...DESK_NODE_FLAGS, ...(o.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`] : []), 'bin/coalition.js', 'start', ...(process.env.BENCH_ONLY ? ['--only', process.env.BENCH_ONLY] : [])];
     const t0 = performance.now();
     const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...stack.env }, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
@@ -200,7 +239,8 @@ export async function backlog(n: number, o: { profileDir?: string; env?: Record<
         }, 2000)
       : null;
     void exited.then(() => (dead = true));
-    while (acked() < n) {
+    const bigAcked = (): number => stack.smtp.messages.filter((m) => m.to.some((a) => a.startsWith('kontakt@org-big-'))).length;
+    while (acked() < n || bigAcked() < big) {
       if (dead) throw new Error(`the desk exited before catching up (${acked()}/${n}): ${stderr}`);
       if (performance.now() - t0 > 900_000) throw new Error(`timed out at ${acked()}/${n}`);
       peak = Math.max(peak, peakRssMiB(child.pid!) || 0);
@@ -276,7 +316,7 @@ export async function stages(n: number, env: Record<string, string> = benchEnv()
   const run = async (only: string, done: () => Promise<boolean>): Promise<number> => {
     const t0 = performance.now();
     const prof = process.env.BENCH_PROFILE_STAGE === only ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR ?? '.'}`] : [];
-    const child = spawn(process.execPath, [...prof, 'bin/coalition.js', 'start', '--only', only], {
+    const child = spawn(process.execPath, [...DESK_NODE_FLAGS, ...prof, 'bin/coalition.js', 'start', '--only', only], {
       cwd: ROOT,
       env: { ...process.env, ...stack.env },
       stdio: ['ignore', 'ignore', 'inherit'],
@@ -323,10 +363,11 @@ if (import.meta.url === `file://${process.argv[1]}` && process.argv.includes('--
   const json = flag('--json');
   const profileDir = flag('--profile');
   const trace = argv.includes('--trace') ? (argv.splice(argv.indexOf('--trace'), 1), true) : false;
+  const big = Number(flag('--big') ?? 0);
   const ns = argv.length ? argv.map(Number) : [1000];
   const results: BacklogResult[] = [];
   for (const n of ns) {
-    const r = await backlog(n, { ...(profileDir ? { profileDir } : {}), trace });
+    const r = await backlog(n, { ...(profileDir ? { profileDir } : {}), trace, big });
     results.push(r);
     console.log(
       `backlog N=${n}: ${r.seconds.toFixed(1)} s (${r.perSecond.toFixed(1)} req/s, ${r.msPerRequest.toFixed(1)} ms/req), ` +

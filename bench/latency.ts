@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { deliver } from '../tests/harness/mailbox.ts';
 import { COORDINATOR_A, INFO, startStack, type Stack } from '../tests/harness/stack.ts';
 import { compose } from '../tests/integration/flow/desk.ts';
-import { joinRequest } from './backlog.ts';
+import { DESK_NODE_FLAGS, joinRequest } from './backlog.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -57,7 +57,7 @@ export async function latency(acks: number, decisions: number): Promise<LatencyR
     dovecot: { anyUserPassword: 'bench-secret' },
     env: { IMAP_PASSWORD: 'bench-secret', UNDO_WINDOW: '0', SMTP_RATE_PER_SECOND: '1000', APPROVAL_DIGEST: 'off', LOG_LEVEL: 'warn' },
   });
-  const child = spawn(process.execPath, ['bin/coalition.js', 'start'], { cwd: ROOT, env: { ...process.env, ...stack.env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [...DESK_NODE_FLAGS, 'bin/coalition.js', 'start'], { cwd: ROOT, env: { ...process.env, ...stack.env }, stdio: ['ignore', 'ignore', 'inherit'] });
   const exited = new Promise((r) => child.once('exit', r));
   try {
     // Warm-up: the desk is connected and idling once a first request is acknowledged.

@@ -16,6 +16,7 @@ import { loadStatementSource } from '../src/adapters/templates/statement-source.
 import { Flow, type FlowHook, type TimerScheduler } from '../src/app/flow.ts';
 import { setMailTimeZone } from '../src/contracts/mail-catalog.ts';
 import { InboundJob, QUEUES } from '../src/contracts/queues.ts';
+import { ByteGate } from '../src/app/byte-gate.ts';
 import { StatementService } from '../src/app/statement-service.ts';
 import { Processor } from './ports.ts';
 
@@ -38,6 +39,9 @@ export async function tokenSecret(config: Config, redis: Redis, ks: Keyspace): P
   if (!secret) throw new Error('could not read the token secret from Redis');
   return secret;
 }
+
+/** Bytes of received mail the processor reads at once (a message larger than this is read alone). */
+export const READ_BUDGET_BYTES = 32 * 1024 * 1024;
 
 export interface ProcessorTuning {
   /** BullMQ lock of a running job; a killed worker's job is retried after it (ms). */
@@ -194,10 +198,19 @@ export async function startProcessor(o: {
   };
   const inConn = redis.duplicate();
   inConn.on('error', (err: unknown) => log.warn({ err }, 'Redis error (inbound worker)'));
-  const inbound = new Worker(QUEUES.inbound, async (job: Job) => processor.handle(InboundJob.parse(job.data)), {
-    ...workerOpts,
-    connection: inConn,
-  });
+  // A backlog of large messages is read a few at a time, whatever the concurrency (memory stays flat).
+  const gate = new ByteGate(READ_BUDGET_BYTES);
+  const inbound = new Worker(
+    QUEUES.inbound,
+    async (job: Job) => {
+      const data = InboundJob.parse(job.data);
+      return gate.run(data.size, () => processor.handle(data));
+    },
+    {
+      ...workerOpts,
+      connection: inConn,
+    },
+  );
   const tConn = redis.duplicate();
   tConn.on('error', (err: unknown) => log.warn({ err }, 'Redis error (timers worker)'));
   const timerWorker = new Worker(
