@@ -530,27 +530,22 @@ export class Processor {
     }
   }
 
+  /** A reply to a digest: the same evidence as any decision, checked against the digest's token. */
   private async authenticateDigest(mail: MailInput, raw: Buffer): Promise<DigestVerdict> {
-    const config = this.config;
-    const dkim =
-      config.COORDINATOR_AUTH === 'dkim' && !config.AUTHSERV_ID ? await this.d.authenticity.verifyDkim(raw) : undefined;
-    return authorizeDigestReply({
-      mail,
-      coordinators: config.COORDINATORS,
-      mode: config.COORDINATOR_AUTH,
-      secret: this.f.d.secret,
-      authservId: config.AUTHSERV_ID,
-      authenticationResults: config.AUTHSERV_ID ? this.d.authenticity.authenticationResults(raw) : undefined,
-      dkim,
-    });
+    return authorizeDigestReply(await this.authInput(mail, raw));
   }
 
   /** Who may decide (src/domain/coordinator-auth.ts), with the evidence COORDINATOR_AUTH and AUTHSERV_ID call for. */
   private async authenticate(mail: MailInput, raw: Buffer): Promise<AuthVerdict> {
+    return authorizeReply(await this.authInput(mail, raw));
+  }
+
+  /** The evidence of a coordinator's reply: DKIM verified here, or the receiving server's Authentication-Results. */
+  private async authInput(mail: MailInput, raw: Buffer): Promise<Parameters<typeof authorizeReply>[0]> {
     const config = this.config;
     const dkim =
       config.COORDINATOR_AUTH === 'dkim' && !config.AUTHSERV_ID ? await this.d.authenticity.verifyDkim(raw) : undefined;
-    return authorizeReply({
+    return {
       mail,
       coordinators: config.COORDINATORS,
       mode: config.COORDINATOR_AUTH,
@@ -559,7 +554,7 @@ export class Processor {
       // As received: the parsed headers have sender-written encoded words decoded into them.
       authenticationResults: config.AUTHSERV_ID ? this.d.authenticity.authenticationResults(raw) : undefined,
       dkim,
-    });
+    };
   }
 
   /** A reply that could not be proved a coordinator's: audited on a known request, the coordinators warned within limits. */
