@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { Digest, DigestItem } from '../../domain/digest.ts';
 import type { Keyspace } from './keys.ts';
+import { WatchingStore } from './watching-store.ts';
 
 /**
  * The approval digest in Redis (durable, under `<prefix>:data:`, saved by `coalition export`):
@@ -24,27 +25,13 @@ const DigestSchema = z.object({
   items: z.array(z.object({ id: z.string(), seq: z.number().int() })),
 });
 
-export class RedisDigestStore {
-  private readonly redis: Redis;
-  private chain: Promise<unknown> = Promise.resolve();
-
+/** Its own connection, one transaction at a time (WatchingStore). */
+export class RedisDigestStore extends WatchingStore {
   constructor(
     redis: Redis,
     private readonly ks: Keyspace,
   ) {
-    // WATCH belongs to a connection: this store's transactions run one at a time on its own.
-    this.redis = redis.duplicate();
-    this.redis.on('error', () => undefined);
-  }
-
-  async close(): Promise<void> {
-    await this.redis.quit().catch(() => undefined);
-  }
-
-  private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.chain.then(fn, fn);
-    this.chain = run.catch(() => undefined);
-    return run;
+    super(redis);
   }
 
   private k(...parts: string[]): string {

@@ -11,6 +11,7 @@ import {
 } from '../../domain/request.ts';
 import { effectId, type TokenUse, type UpdateResult } from '../../contracts/requests.ts';
 import type { Keyspace } from './keys.ts';
+import { WatchingStore } from './watching-store.ts';
 
 /**
  * Requests in Redis, changed only through atomic transitions.
@@ -39,31 +40,13 @@ export function sha(s: string): string {
   return createHash('sha256').update(s).digest('hex');
 }
 
-export class RequestStore {
-  private readonly redis: Redis;
-  private chain: Promise<unknown> = Promise.resolve();
-
-  /**
-   * WATCH belongs to a connection: the store takes its own connection
-   * (a duplicate of `redis`) and runs its transactions one at a time, so no
-   * other command flow can interleave an UNWATCH or EXEC.
-   */
+/** Its own connection, one transaction at a time (WatchingStore). */
+export class RequestStore extends WatchingStore {
   constructor(
     redis: Redis,
     private readonly ks: Keyspace,
   ) {
-    this.redis = redis.duplicate();
-    this.redis.on('error', () => undefined);
-  }
-
-  async close(): Promise<void> {
-    await this.redis.quit().catch(() => undefined);
-  }
-
-  private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.chain.then(fn, fn);
-    this.chain = run.catch(() => undefined);
-    return run;
+    super(redis);
   }
 
   private key(id: string): string {
