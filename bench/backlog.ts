@@ -20,6 +20,7 @@ import { ImapFlow } from 'imapflow';
 import { simpleParser } from 'mailparser';
 import nodemailer from 'nodemailer';
 import { QUEUES } from '../src/contracts/queues.ts';
+import { settingNames } from '../scripts/settings-table.ts';
 import { INFO, startStack, type Stack } from '../tests/harness/stack.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -28,14 +29,45 @@ const SANDBOX_PASSWORD = 'bench-secret';
 /** The V8 heap the desk runs with, as `npm start` (scripts/start.sh) and the Dockerfile start it. */
 export const DESK_NODE_FLAGS = ['--max-old-space-size=192'];
 
-/** Settings the bench may override from its own environment (BENCH_SMTP_MAX_CONNECTIONS=…). */
+/** Desk settings the bench takes from its own environment, prefixed: BENCH_SMTP_MAX_CONNECTIONS=5. */
 function benchEnv(): Record<string, string> {
+  const settings = new Set(settingNames());
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (k.startsWith('BENCH_') && v !== undefined && /^[A-Z_]+$/.test(k.slice(6))) out[k.slice(6)] = v;
-  delete out.ONLY;
-  delete out.PROFILE_STAGE;
-  delete out.PROFILE_DIR;
+  for (const [k, v] of Object.entries(process.env)) {
+    if (k.startsWith('BENCH_') && v !== undefined && settings.has(k.slice(6))) out[k.slice(6)] = v;
+  }
   return out;
+}
+
+/**
+ * The bench's mail world: any address logs in (Dovecot makes its mailbox), no undo window, the sending rate
+ * and the mail caps lifted (as issue 10's own measurement lifted the rate), approval digests off so each
+ * request costs the ceiling's three mails; then BENCH_* settings, then `env`.
+ */
+export function benchStack(env: Record<string, string> = {}): Promise<Stack> {
+  return startStack({
+    dovecot: { anyUserPassword: SANDBOX_PASSWORD },
+    env: {
+      IMAP_PASSWORD: SANDBOX_PASSWORD,
+      UNDO_WINDOW: '0',
+      SMTP_RATE_PER_SECOND: '10000',
+      MAIL_CAP_TOTAL: '1000000/1h',
+      MAIL_CAP_PER_COORDINATOR: '1000000/1h',
+      LOG_LEVEL: 'warn',
+      APPROVAL_DIGEST: 'off',
+      ...benchEnv(),
+      ...env,
+    },
+  });
+}
+
+/** `coalition start [args]` as a black box in a child process, with the deployed heap (DESK_NODE_FLAGS). */
+export function spawnDesk(stack: Stack, o: { args?: string[]; node?: string[]; stderr?: 'inherit' | 'pipe' } = {}) {
+  return spawn(process.execPath, [...DESK_NODE_FLAGS, ...(o.node ?? []), 'bin/coalition.js', 'start', ...(o.args ?? [])], {
+    cwd: ROOT,
+    env: { ...process.env, ...stack.env },
+    stdio: ['ignore', 'ignore', o.stderr ?? 'inherit'],
+  });
 }
 
 export interface BacklogResult {
@@ -193,32 +225,21 @@ export async function backlog(
   n: number,
   o: { profileDir?: string; env?: Record<string, string>; trace?: boolean; big?: number } = {},
 ): Promise<BacklogResult> {
-  const stack = await startStack({
-    dovecot: { anyUserPassword: SANDBOX_PASSWORD },
-    env: {
-      IMAP_PASSWORD: SANDBOX_PASSWORD,
-      UNDO_WINDOW: '0',
-      SMTP_RATE_PER_SECOND: '10000',
-      MAIL_CAP_TOTAL: '1000000/1h',
-      MAIL_CAP_PER_COORDINATOR: '1000000/1h',
-      LOG_LEVEL: 'warn',
-      // Each request then costs the three mails the ceiling sends (an acknowledgement, two approval requests).
-      APPROVAL_DIGEST: 'off',
-      ...benchEnv(),
-      ...o.env,
-    },
-  });
+  const stack = await benchStack(o.env);
   try {
     const big = o.big ?? 0;
     await seed(stack, n, 'b', big);
     const read = await ceilingRead(stack);
     if (read.count !== n + big) throw new Error(`seeded ${n + big}, found ${read.count}`);
 
-    const args = [...DESK_NODE_FLAGS, ...(o.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`] : []), 'bin/coalition.js', 'start', ...(process.env.BENCH_ONLY ? ['--only', process.env.BENCH_ONLY] : [])];
     const t0 = performance.now();
-    const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...stack.env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawnDesk(stack, {
+      node: o.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`] : [],
+      args: process.env.BENCH_ONLY ? ['--only', process.env.BENCH_ONLY] : [],
+      stderr: 'pipe',
+    });
     let stderr = '';
-    child.stderr.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-4000)));
+    child.stderr!.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-4000)));
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     const acked = (): number => {
       let k = 0;
@@ -297,30 +318,15 @@ export interface StageResult {
  * N messages, then the processor reads the N jobs, then the mailer sends what they queued. Says which stage
  * bounds the pipeline.
  */
-export async function stages(n: number, env: Record<string, string> = benchEnv()): Promise<StageResult> {
-  const stack = await startStack({
-    dovecot: { anyUserPassword: SANDBOX_PASSWORD },
-    env: {
-      IMAP_PASSWORD: SANDBOX_PASSWORD,
-      UNDO_WINDOW: '0',
-      SMTP_RATE_PER_SECOND: '10000',
-      MAIL_CAP_TOTAL: '1000000/1h',
-      MAIL_CAP_PER_COORDINATOR: '1000000/1h',
-      LOG_LEVEL: 'warn',
-      ...env,
-    },
-  });
+export async function stages(n: number, env: Record<string, string> = {}): Promise<StageResult> {
+  const stack = await benchStack(env);
   const queue = (name: string) => new Queue(name, { connection: stack.redis, prefix: `${stack.prefix}:bull` });
   const inbound = queue(QUEUES.inbound);
   const outbound = queue(QUEUES.outbound);
   const run = async (only: string, done: () => Promise<boolean>): Promise<number> => {
     const t0 = performance.now();
     const prof = process.env.BENCH_PROFILE_STAGE === only ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR ?? '.'}`] : [];
-    const child = spawn(process.execPath, [...DESK_NODE_FLAGS, ...prof, 'bin/coalition.js', 'start', '--only', only], {
-      cwd: ROOT,
-      env: { ...process.env, ...stack.env },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    const child = spawnDesk(stack, { node: prof, args: ['--only', only] });
     while (!(await done())) await new Promise((r) => setTimeout(r, 50));
     const s = (performance.now() - t0) / 1000;
     child.kill('SIGTERM');

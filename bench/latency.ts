@@ -7,15 +7,11 @@
  *    organisation's confirmation stored in its mailbox.
  * `npx tsx bench/latency.ts [ACKS] [DECISIONS] [--json FILE]`. Not a test.
  */
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { deliver } from '../tests/harness/mailbox.ts';
-import { COORDINATOR_A, INFO, startStack, type Stack } from '../tests/harness/stack.ts';
+import { COORDINATOR_A, INFO, type Stack } from '../tests/harness/stack.ts';
 import { compose } from '../tests/integration/flow/desk.ts';
-import { DESK_NODE_FLAGS, joinRequest } from './backlog.ts';
-
-const ROOT = join(import.meta.dirname, '..');
+import { benchStack, joinRequest, spawnDesk } from './backlog.ts';
 
 export interface Percentiles {
   n: number;
@@ -53,11 +49,8 @@ function messageIdOf(raw: Buffer): string {
 }
 
 export async function latency(acks: number, decisions: number): Promise<LatencyResult> {
-  const stack = await startStack({
-    dovecot: { anyUserPassword: 'bench-secret' },
-    env: { IMAP_PASSWORD: 'bench-secret', UNDO_WINDOW: '0', SMTP_RATE_PER_SECOND: '1000', APPROVAL_DIGEST: 'off', LOG_LEVEL: 'warn' },
-  });
-  const child = spawn(process.execPath, [...DESK_NODE_FLAGS, 'bin/coalition.js', 'start'], { cwd: ROOT, env: { ...process.env, ...stack.env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const stack = await benchStack();
+  const child = spawnDesk(stack);
   const exited = new Promise((r) => child.once('exit', r));
   try {
     // Warm-up: the desk is connected and idling once a first request is acknowledged.
