@@ -337,7 +337,6 @@ export class Ingestor {
 
   private async moveNow(client: ImapFlow, uids: readonly number[], folder: string): Promise<void> {
     const range = uids.join(',');
-    const uid = range; // for the messages below: one UID, or the batch's
     const can = (cap: string): boolean => client.capabilities.has(cap) || rev2(client);
     if (!can('MOVE') && !can('UIDPLUS') && uids.length > 1) {
       // Copy and keyword, each after its own look at the keyword (a rescan must not copy one again).
@@ -346,7 +345,7 @@ export class Ingestor {
     }
     if (can('MOVE')) {
       const res = await client.messageMove(range, folder, { uid: true });
-      if (!res) throw new MailboxError('MAILBOX_MOVE_FAILED', `could not move UID ${uid} to ${folder}`);
+      if (!res) throw new MailboxError('MAILBOX_MOVE_FAILED', `could not move UID ${range} to ${folder}`);
       return;
     }
     const uidplus = can('UIDPLUS');
@@ -355,11 +354,11 @@ export class Ingestor {
       if (m && m.flags?.has(FILED_KEYWORD)) return; // copied before; the original stays
     }
     const copied = await client.messageCopy(range, folder, { uid: true });
-    if (!copied) throw new MailboxError('MAILBOX_MOVE_FAILED', `could not copy UID ${uid} to ${folder}`);
+    if (!copied) throw new MailboxError('MAILBOX_MOVE_FAILED', `could not copy UID ${range} to ${folder}`);
     if (uidplus) {
       // messageDelete with uid: STORE +FLAGS (\Deleted) then UID EXPUNGE <uid>, since UIDPLUS is there.
       if (!(await client.messageDelete(range, { uid: true }))) {
-        throw new MailboxError('MAILBOX_MOVE_FAILED', `copied UID ${uid} to ${folder} but could not remove it (UID EXPUNGE)`);
+        throw new MailboxError('MAILBOX_MOVE_FAILED', `copied UID ${range} to ${folder} but could not remove it (UID EXPUNGE)`);
       }
       return;
     }
@@ -372,7 +371,7 @@ export class Ingestor {
     }
     const flagged = await client.messageFlagsAdd(range, [FILED_KEYWORD], { uid: true });
     if (!flagged || (client.mailbox && client.mailbox.permanentFlags && !client.mailbox.permanentFlags.has('\\*') && !client.mailbox.permanentFlags.has(FILED_KEYWORD))) {
-      this.logger.warn({ uid, keyword: FILED_KEYWORD }, 'the server keeps no keyword on this message: a rescan may file it again');
+      this.logger.warn({ uid: range, keyword: FILED_KEYWORD }, 'the server keeps no keyword on this message: a rescan may file it again');
     }
   }
 }
