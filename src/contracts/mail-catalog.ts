@@ -59,6 +59,26 @@ const originalOmitted = z
   .object({ size: optText, folder: text, command: text })
   .nullable()
   .default(null);
+/** What a coordinator is shown of a request to decide: in its approval request, and as one item of a digest. */
+const requestFacts = {
+  reference,
+  organization,
+  contact,
+  language: text,
+  receivedAt: when,
+  originalSubject: text,
+  excerpt: text,
+  missing: lines,
+  /** The From address of the mail, and whether our server (or our DKIM check) proved it. */
+  from: text.default(''),
+  fromVerified: z.boolean().default(false),
+  /** Where the desk writes to the organisation (the From, or an address a coordinator confirmed); null: nobody. */
+  answersTo: optText,
+  /** Another address the mail named (Reply-To, the body, a forward): not written to unless a coordinator confirms it. */
+  proposedContact: optText,
+  /** What it looks like: "same mail domain as REQ-… (name)", "signatory 4 (name)". A hint, never a merge. */
+  resembles: optText,
+};
 const pastTense: Record<string, string> = { approved: 'approve', rejected: 'reject', expired: 'expire', withdrawn: 'withdraw' };
 const finalDecision = z.preprocess(
   (v) => (typeof v === 'string' ? (pastTense[v] ?? v) : v),
@@ -107,32 +127,15 @@ export const MAIL_CATALOG = {
   }),
   /** To each coordinator: a new request to decide, and how to answer. */
   approval_request: z.object({
-    reference,
+    ...requestFacts,
     coordinatorAddress: text,
-    organization,
-    contact,
-    language: text,
-    receivedAt: when,
-    originalSubject: text,
-    excerpt: text,
-    missing: lines,
     approvalsRequired: z.number().int().min(1).default(1),
     /** e.g. "15 min"; empty when decisions act at once. */
     undoWindow: z.string().default(''),
     /** The coordinator who opened it, when it began as a possible request. */
     openedBy: optText,
-    /** The From address of the mail, and whether our server (or our DKIM check) proved it. */
-    from: text.default(''),
-    fromVerified: z.boolean().default(false),
-    /** Where the desk writes to the organisation (the From, or an address a coordinator confirmed); null: nobody. */
-    answersTo: optText,
-    /** Another address the mail named (Reply-To, the body, a forward): not written to unless a coordinator confirms it. */
-    proposedContact: optText,
-    /** What it looks like: "same mail domain as REQ-… (name)", "signatory 4 (name)". A hint, never a merge. */
-    resembles: optText,
     originalOmitted,
   }),
-  /** To each coordinator: a signatory asks to be removed. */
   /**
    * To one coordinator, during a flood (APPROVAL_DIGEST): every request waiting for a decision in one mail,
    * decided by one reply with a line per request ("REQ-7F3K2 PO"). Its Message-ID carries the digest's token.
@@ -140,23 +143,8 @@ export const MAIL_CATALOG = {
   approval_digest: z.object({
     number: z.number().int().min(1),
     coordinatorAddress: text,
-    items: z.array(
-      z.object({
-        reference,
-        organization,
-        contact,
-        language: text,
-        receivedAt: when,
-        originalSubject: text,
-        excerpt: text,
-        missing: lines,
-        from: text.default(''),
-        fromVerified: z.boolean().default(false),
-        answersTo: optText,
-        proposedContact: optText,
-        resembles: optText,
-      }),
-    ),
+    /** Each request as an approval request shows it. */
+    items: z.array(z.object(requestFacts)),
     /** How many requests it lists, and the first one's reference (for the example reply lines). */
     count,
     example: text,
@@ -185,6 +173,7 @@ export const MAIL_CATALOG = {
     refusedCount: count,
     approvalsRequired: z.number().int().min(1).default(1),
   }),
+  /** To each coordinator: a signatory asks to be removed. */
   withdrawal_approval_request: z.object({
     reference,
     organizationName: text,
